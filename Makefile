@@ -1,0 +1,83 @@
+# pushdesk: `make run` to start the console, `make test` to run every test.
+# Everything is built with plain cargo + wasm-bindgen + wasm-opt (cargo-leptos is optional).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+# CI points CARGO_TARGET_DIR at a cache outside the checkout; the site and binary still land
+# under ./target, where the server looks by default.
+export CARGO_TARGET_DIR ?= $(CURDIR)/target
+export LEPTOS_OUTPUT_NAME := pushdesk
+
+WASM_BINDGEN_VERSION := 0.2.130
+BINARYEN_VERSION := 132
+SITE := target/site
+PKG := $(SITE)/pkg
+WASM_IN := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm-release/app.wasm
+BIN := target/release/pushdesk
+
+.PHONY: run build site server tools test-tools test lint unit-tests clean
+
+## Start the console at http://127.0.0.1:3000 on ./data/pushdesk.db, with the MiPush sandbox.
+run: build
+	mkdir -p data
+	PUSHDESK_SANDBOX=$${PUSHDESK_SANDBOX:-1} \
+	PUSHDESK_CERT_ACTIVATION_DELAY=$${PUSHDESK_CERT_ACTIVATION_DELAY:-30} \
+	./$(BIN)
+
+## Release build: target/release/pushdesk and the site under target/site.
+build: tools site server
+
+tools:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown \
+	  || rustup target add wasm32-unknown-unknown
+	@if [ "$$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $(WASM_BINDGEN_VERSION)" ]; then \
+	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (about 4 minutes)"; \
+	  env -u CARGO_TARGET_DIR CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS=fallback \
+	    cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); \
+	fi
+	@# Debian's binaryen 108 emits a wasm that never hydrates: use npm's.
+	@if ! wasm-opt --version 2>/dev/null | grep -q "version $(BINARYEN_VERSION)"; then \
+	  npm install -g binaryen@$(BINARYEN_VERSION); \
+	fi
+
+site: tools
+	cargo build -p app --lib --target wasm32-unknown-unknown --no-default-features \
+	  --features hydrate --profile wasm-release
+	mkdir -p $(PKG)
+	@if [ ! -f $(PKG)/pushdesk.wasm ] || [ $(WASM_IN) -nt $(PKG)/pushdesk.wasm ]; then \
+	  echo "wasm-bindgen + wasm-opt -Oz"; \
+	  wasm-bindgen --target web --no-typescript --out-dir $(PKG) --out-name pushdesk $(WASM_IN); \
+	  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+	    --enable-mutable-globals --enable-reference-types --enable-multivalue \
+	    $(PKG)/pushdesk_bg.wasm -o $(PKG)/pushdesk.wasm; \
+	  rm -f $(PKG)/pushdesk_bg.wasm; \
+	fi
+	cp style/main.css $(PKG)/pushdesk.css
+	cp -r public/. $(SITE)/
+
+server:
+	cargo build -p server --release
+	@if [ "$(CARGO_TARGET_DIR)" != "$(CURDIR)/target" ]; then \
+	  mkdir -p target/release && cp -f $(CARGO_TARGET_DIR)/release/pushdesk $(BIN); \
+	fi
+
+## Debian's Chromium and ChromeDriver for the browser suite; PostgreSQL must be reachable.
+test-tools:
+	@command -v chromedriver >/dev/null && command -v chromium >/dev/null \
+	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
+
+lint: tools
+	cargo fmt --all --check
+	cargo clippy -p server --all-targets -- -D warnings
+	cargo clippy -p app --features ssr --all-targets -- -D warnings
+	cargo clippy -p app --no-default-features --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+## Every test: lints, unit tests, the API suite on SQLite and PostgreSQL, the browser suite.
+test: lint site test-tools
+	cargo test --release -p app --features ssr
+	PUSHDESK_SITE_ROOT=$(CURDIR)/$(SITE) cargo test --release -p server -- --test-threads=2
+
+clean:
+	cargo clean
+	rm -rf $(SITE)

@@ -1,0 +1,38 @@
+use leptos::prelude::*;
+
+use crate::domain::{AppDetail, AppError, AppSummary, NewApp};
+
+#[server(prefix = "/fn", endpoint = "list_apps")]
+pub async fn list_apps() -> Result<Vec<AppSummary>, AppError> {
+    super::as_user(|backend, user| async move { backend.list_apps(&user).await }).await
+}
+
+#[server(prefix = "/fn", endpoint = "create_app")]
+pub async fn create_app(name: String) -> Result<NewApp, AppError> {
+    super::as_user(|backend, user| async move { backend.create_app(&user, &name).await }).await
+}
+
+#[server(prefix = "/fn", endpoint = "get_app")]
+pub async fn get_app(sdkappid: String) -> Result<AppDetail, AppError> {
+    super::as_user(|backend, user| async move { backend.get_app(&user, &sdkappid).await }).await
+}
+
+/// Saves the ticked platforms; no box ticked means none.
+#[server(prefix = "/fn", endpoint = "save_platforms")]
+pub async fn save_platforms(
+    sdkappid: String,
+    #[server(default)] platforms: Vec<String>,
+) -> Result<AppDetail, AppError> {
+    let app = super::as_user(|backend, user| async move {
+        backend.set_platforms(&user, &sdkappid, &platforms).await
+    })
+    .await?;
+    leptos_axum::redirect(&format!("/apps/{}", app.sdkappid));
+    Ok(app)
+}
+
+#[server(prefix = "/fn", endpoint = "reveal_secret_key")]
+pub async fn reveal_secret_key(sdkappid: String) -> Result<String, AppError> {
+    super::as_user(|backend, user| async move { backend.reveal_secret_key(&user, &sdkappid).await })
+        .await
+}

@@ -1,0 +1,78 @@
+use std::net::IpAddr;
+
+use async_trait::async_trait;
+
+use crate::domain::{
+    AppDetail, AppError, AppSummary, AuditEntry, CreatedToken, NewApp, TokenView, UserView,
+};
+
+/// Where the session keeps the signed-in console user's id.
+pub const SESSION_USER_KEY: &str = "console_user_id";
+
+/// Who is calling, for throttling and the audit log.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientInfo {
+    pub ip: IpAddr,
+}
+
+/// The console's use cases. The server implements it over its services; server functions and
+/// `/api/v1` both call it, so every rule lives in one place. Raw strings go in: parsing is the
+/// backend's first step, so both edges get the same field errors.
+#[async_trait]
+pub trait Backend: Send + Sync + 'static {
+    async fn needs_setup(&self) -> Result<bool, AppError>;
+    async fn create_owner(
+        &self,
+        username: &str,
+        password: &str,
+        password_confirm: &str,
+    ) -> Result<UserView, AppError>;
+    async fn sign_in(
+        &self,
+        username: &str,
+        password: &str,
+        client: ClientInfo,
+    ) -> Result<UserView, AppError>;
+    async fn sign_out(&self, user: &UserView) -> Result<(), AppError>;
+    /// The user behind a session, refused if disabled or gone.
+    async fn active_user(&self, id: i64) -> Result<UserView, AppError>;
+
+    async fn list_apps(&self, by: &UserView) -> Result<Vec<AppSummary>, AppError>;
+    async fn create_app(&self, by: &UserView, name: &str) -> Result<NewApp, AppError>;
+    async fn get_app(&self, by: &UserView, sdkappid: &str) -> Result<AppDetail, AppError>;
+    async fn set_platforms(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+        platforms: &[String],
+    ) -> Result<AppDetail, AppError>;
+    async fn reveal_secret_key(&self, by: &UserView, sdkappid: &str) -> Result<String, AppError>;
+
+    async fn list_users(&self, by: &UserView) -> Result<Vec<UserView>, AppError>;
+    async fn create_user(
+        &self,
+        by: &UserView,
+        username: &str,
+        password: &str,
+        role: &str,
+    ) -> Result<UserView, AppError>;
+    async fn set_role(&self, by: &UserView, username: &str, role: &str)
+    -> Result<UserView, AppError>;
+    async fn set_disabled(
+        &self,
+        by: &UserView,
+        username: &str,
+        disabled: bool,
+    ) -> Result<UserView, AppError>;
+
+    async fn list_tokens(&self, by: &UserView) -> Result<Vec<TokenView>, AppError>;
+    async fn create_token(&self, by: &UserView, name: &str) -> Result<CreatedToken, AppError>;
+    async fn revoke_token(&self, by: &UserView, id: i64) -> Result<(), AppError>;
+
+    async fn list_audit(
+        &self,
+        by: &UserView,
+        before_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, AppError>;
+}

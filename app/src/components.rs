@@ -1,0 +1,5 @@
+mod layout;
+mod messages;
+
+pub use layout::{ConsoleLayout, LanguageSwitch};
+pub use messages::{FieldMessage, FormMessage};

@@ -1,0 +1,35 @@
+mod app_page;
+mod apps_page;
+mod audit_page;
+mod not_found_page;
+mod setup_page;
+mod sign_in_page;
+mod tokens_page;
+mod users_page;
+
+pub use app_page::AppPage;
+pub use apps_page::AppsPage;
+pub use audit_page::AuditPage;
+pub use not_found_page::NotFoundPage;
+pub use setup_page::SetupPage;
+pub use sign_in_page::SignInPage;
+pub use tokens_page::TokensPage;
+pub use users_page::UsersPage;
+
+use leptos::prelude::*;
+
+use crate::domain::{AppError, UserView};
+
+/// The last error of a server action, for [`crate::components::FieldMessage`].
+fn action_error<S, T>(action: ServerAction<S>) -> Signal<Option<AppError>>
+where
+    S: leptos::server_fn::ServerFn<Output = T, Error = AppError> + Clone + Send + Sync + 'static,
+    T: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || action.value().get().and_then(|r| r.err()))
+}
+
+/// The signed-in user, provided by [`crate::components::ConsoleLayout`].
+fn me() -> Option<UserView> {
+    use_context::<UserView>()
+}

@@ -1,0 +1,146 @@
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::api::apps::{RevealSecretKey, SavePlatforms, get_app};
+use crate::components::{ConsoleLayout, FieldMessage, FormMessage};
+use crate::domain::{AppDetail, Platform, format_unix};
+use crate::i18n::{tr, use_locale};
+
+/// An app's configuration; the 基础配置 tab holds its platforms and secret key.
+#[component]
+pub fn AppPage() -> impl IntoView {
+    view! {
+        <ConsoleLayout>
+            <AppConfig/>
+        </ConsoleLayout>
+    }
+}
+
+#[component]
+fn AppConfig() -> impl IntoView {
+    let l = use_locale();
+    let params = use_params_map();
+    let query = use_query_map();
+    let sdkappid = move || params.with(|p| p.get("sdkappid").unwrap_or_default());
+    let editing = Signal::derive(move || query.with(|q| q.get("edit").as_deref() == Some("platforms")));
+    let save = ServerAction::<SavePlatforms>::new();
+    let app = Resource::new(move || (sdkappid(), save.version().get()), |(id, _)| get_app(id));
+    view! {
+        <Transition fallback=move || view! { <p class="loading">{tr(l, "common.loading")}</p> }>
+            {move || Suspend::new(async move {
+                match app.await {
+                    Ok(app) => Either::Left(view! { <AppDetailView app=app editing=editing save=save/> }),
+                    Err(e) => Either::Right(view! { <p class="form-error">{e.message(l)}</p> }),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn AppDetailView(
+    app: AppDetail,
+    editing: Signal<bool>,
+    save: ServerAction<SavePlatforms>,
+) -> impl IntoView {
+    let l = use_locale();
+    let can_configure = super::me().is_some_and(|u| u.role.can_configure());
+    let base = format!("/apps/{}", app.sdkappid);
+    view! {
+        <div class="app-header">
+            <h1>{app.name.clone()}</h1>
+            <span class="sdkappid">"SDKAppID: " <code>{app.sdkappid.to_string()}</code></span>
+            <span class="muted">{tr(l, "common.created_at")} " " {format_unix(app.created_at)}</span>
+        </div>
+        <nav class="tabs">
+            <a class="tab active" href=base.clone()>{tr(l, "app.tab_basic")}</a>
+        </nav>
+        <section class="card platforms">
+            <div class="card-head">
+                <h2>{tr(l, "app.platforms")}</h2>
+                <Show when=move || can_configure && !editing.get()>
+                    <a class="button" id="edit-platforms" href=format!("{base}?edit=platforms")>
+                        {tr(l, "common.edit")}
+                    </a>
+                </Show>
+            </div>
+            {
+                let app = app.clone();
+                move || if editing.get() && can_configure {
+                    Either::Left(view! { <PlatformsForm app=app.clone() save=save/> })
+                } else {
+                    Either::Right(view! { <PlatformsList platforms=app.platforms.clone()/> })
+                }
+            }
+        </section>
+        <SecretKeyCard app=app.clone() can_reveal=can_configure/>
+    }
+}
+
+#[component]
+fn PlatformsList(platforms: Vec<Platform>) -> impl IntoView {
+    let l = use_locale();
+    if platforms.is_empty() {
+        return Either::Left(view! { <p class="muted" id="platforms">{tr(l, "app.no_platforms")}</p> });
+    }
+    Either::Right(view! {
+        <ul class="chips" id="platforms">
+            {platforms.into_iter().map(|p| view! { <li data-platform=p.as_str()>{p.label(l)}</li> }).collect_view()}
+        </ul>
+    })
+}
+
+#[component]
+fn PlatformsForm(app: AppDetail, save: ServerAction<SavePlatforms>) -> impl IntoView {
+    let l = use_locale();
+    let error = super::action_error(save);
+    let cancel = format!("/apps/{}", app.sdkappid);
+    view! {
+        <ActionForm action=save>
+            <input type="hidden" name="sdkappid" value=app.sdkappid.to_string()/>
+            <div class="checkbox-grid">
+                {Platform::ALL.into_iter().enumerate().map(|(i, p)| view! {
+                    <label class="checkbox">
+                        <input
+                            type="checkbox"
+                            name=format!("platforms[{i}]")
+                            value=p.as_str()
+                            checked=app.platforms.contains(&p)
+                        />
+                        {p.label(l)}
+                    </label>
+                }).collect_view()}
+            </div>
+            <FieldMessage error=error field="platforms"/>
+            <FormMessage error=error/>
+            <div class="actions">
+                <button type="submit" class="primary" id="save-platforms">{tr(l, "common.save")}</button>
+                <a class="button" href=cancel>{tr(l, "common.cancel")}</a>
+            </div>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn SecretKeyCard(app: AppDetail, can_reveal: bool) -> impl IntoView {
+    let l = use_locale();
+    let reveal = ServerAction::<RevealSecretKey>::new();
+    let error = super::action_error(reveal);
+    let shown = move || reveal.value().get().and_then(|r| r.ok());
+    let masked = app.secret_key_masked.clone();
+    view! {
+        <section class="card secret-key">
+            <h2>{tr(l, "app.secret_key")}</h2>
+            <p class="hint">{tr(l, "app.secret_key_hint")}</p>
+            <p><code class="secret" id="secret-key">{move || shown().unwrap_or_else(|| masked.clone())}</code></p>
+            <Show when=move || can_reveal && shown().is_none()>
+                <ActionForm action=reveal>
+                    <input type="hidden" name="sdkappid" value=app.sdkappid.to_string()/>
+                    <button type="submit" id="reveal-secret">{tr(l, "app.reveal")}</button>
+                </ActionForm>
+            </Show>
+            <FormMessage error=error/>
+        </section>
+    }
+}

@@ -1,0 +1,68 @@
+//! HTTP edges: the console (Leptos pages and server functions), `/api/v1`, and the small routes.
+
+pub mod api_v1;
+mod guard;
+mod misc;
+
+use std::sync::Arc;
+
+use app::api::Backend;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{FromRef, Request, State};
+use axum::middleware;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use leptos::prelude::provide_context;
+use leptos::config::LeptosOptions;
+use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
+
+use crate::services::Services;
+use crate::store::Database;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos: LeptosOptions,
+    pub services: Arc<Services>,
+    pub db: Database,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+impl AppState {
+    fn backend(&self) -> Arc<dyn Backend> {
+        self.services.clone()
+    }
+}
+
+/// Everything but the session layer, which startup adds around it.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(app::App);
+    let context = {
+        let backend = state.backend();
+        move || provide_context(backend.clone())
+    };
+    let shell = {
+        let options = state.leptos.clone();
+        move || app::shell(options.clone())
+    };
+    Router::new()
+        .route("/healthz", get(misc::healthz))
+        .route("/locale/{lang}", get(misc::set_locale))
+        .route("/fn/{*name}", post(server_fn))
+        .nest("/api/v1", api_v1::router())
+        .leptos_routes_with_context(&state, routes, context, shell)
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .layer(middleware::from_fn_with_state(state.clone(), guard::pages))
+        .layer(middleware::from_fn(guard::same_origin))
+        .with_state(state)
+}
+
+async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
+    let backend = state.backend();
+    handle_server_fns_with_context(move || provide_context(backend.clone()), req).await
+}

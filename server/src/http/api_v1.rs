@@ -1,0 +1,416 @@
+//! `/api/v1`: everything the console does, as JSON, for automation and tests. Authenticated by
+//! the console session or `Authorization: Bearer <token>`; errors are
+//! `{"error": {"code", "message", "field"}}` in the caller's `Accept-Language`.
+
+use std::net::SocketAddr;
+
+use app::api::{ClientInfo, SESSION_USER_KEY, status_of};
+use app::domain::{AppError, Rule, UserView};
+use app::i18n::Locale;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, patch, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+use std::collections::HashMap;
+use tower_sessions::Session;
+
+use super::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi))
+        .route("/setup", post(setup))
+        .route("/session", post(sign_in).delete(sign_out))
+        .route("/me", get(me))
+        .route("/apps", get(list_apps).post(create_app))
+        .route("/apps/{sdkappid}", get(get_app))
+        .route("/apps/{sdkappid}/platforms", put(set_platforms))
+        .route("/apps/{sdkappid}/secret-key/reveal", post(reveal_secret_key))
+        .route("/users", get(list_users).post(create_user))
+        .route("/users/{username}", patch(update_user))
+        .route("/tokens", get(list_tokens).post(create_token))
+        .route("/tokens/{id}", delete(revoke_token))
+        .route("/audit", get(list_audit))
+        .fallback(not_found)
+}
+
+/// An [`AppError`] on its way out, in the caller's language.
+pub struct ApiError {
+    error: AppError,
+    locale: Locale,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({
+            "error": {
+                "code": self.error.code(),
+                "message": self.error.message(self.locale),
+                "field": self.error.field(),
+            }
+        });
+        let mut res = (status_of(&self.error), Json(body)).into_response();
+        if let AppError::Throttled { retry_after_secs } = self.error
+            && let Ok(v) = retry_after_secs.to_string().parse()
+        {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        res
+    }
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// The caller's language, from `Accept-Language` (English when none matches).
+pub struct ApiLocale(pub Locale);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiLocale {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        Ok(Self(Locale::from_accept_language(header)))
+    }
+}
+
+/// The authenticated console user.
+pub struct Caller {
+    user: UserView,
+    locale: Locale,
+}
+
+impl Caller {
+    fn fail(&self, error: AppError) -> ApiError {
+        ApiError { error, locale: self.locale }
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let ApiLocale(locale) = ApiLocale::from_request_parts(parts, state).await.unwrap_or(ApiLocale(Locale::En));
+        let fail = |error| ApiError { error, locale };
+        if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
+            let token = auth
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .ok_or_else(|| fail(AppError::Unauthenticated))?;
+            let user = state.services.user_by_token(token.trim()).await.map_err(fail)?;
+            return Ok(Self { user, locale });
+        }
+        let session = parts
+            .extensions
+            .get::<Session>()
+            .cloned()
+            .ok_or_else(|| fail(AppError::Internal))?;
+        let id = session
+            .get::<i64>(SESSION_USER_KEY)
+            .await
+            .map_err(|_| fail(AppError::Internal))?
+            .ok_or_else(|| fail(AppError::Unauthenticated))?;
+        let user = state.services.active_user(id).await.map_err(fail)?;
+        Ok(Self { user, locale })
+    }
+}
+
+/// A JSON body whose every defect is a clear 400 in the caller's language.
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let ApiLocale(locale) = ApiLocale::from_request_parts(&mut parts, state)
+            .await
+            .unwrap_or(ApiLocale(Locale::En));
+        let req = Request::from_parts(parts, body);
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(Self(v)),
+            Err(rejection) => Err(ApiError {
+                error: AppError::Malformed { detail: rejection_detail(&rejection) },
+                locale,
+            }),
+        }
+    }
+}
+
+fn rejection_detail(r: &JsonRejection) -> String {
+    match r {
+        JsonRejection::MissingJsonContentType(_) => "Content-Type must be application/json".into(),
+        other => other.body_text(),
+    }
+}
+
+async fn not_found(ApiLocale(locale): ApiLocale) -> ApiError {
+    ApiError { error: AppError::NotFound, locale }
+}
+
+async fn openapi() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        include_str!("openapi.json"),
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SetupBody {
+    username: String,
+    password: String,
+    password_confirm: String,
+}
+
+async fn setup(
+    State(state): State<AppState>,
+    ApiLocale(locale): ApiLocale,
+    Body(body): Body<SetupBody>,
+) -> ApiResult<impl IntoResponse> {
+    let user = state
+        .services
+        .create_owner(&body.username, &body.password, &body.password_confirm)
+        .await
+        .map_err(|error| ApiError { error, locale })?;
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SignInBody {
+    username: String,
+    password: String,
+}
+
+async fn sign_in(
+    State(state): State<AppState>,
+    ApiLocale(locale): ApiLocale,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    session: Session,
+    Body(body): Body<SignInBody>,
+) -> ApiResult<Json<UserView>> {
+    let fail = |error| ApiError { error, locale };
+    let client = ClientInfo { ip: addr.ip() };
+    let user = state
+        .services
+        .sign_in(&body.username, &body.password, client)
+        .await
+        .map_err(fail)?;
+    session.cycle_id().await.map_err(|_| fail(AppError::Internal))?;
+    session
+        .insert(SESSION_USER_KEY, user.id)
+        .await
+        .map_err(|_| fail(AppError::Internal))?;
+    Ok(Json(user))
+}
+
+async fn sign_out(State(state): State<AppState>, caller: Caller, session: Session) -> ApiResult<StatusCode> {
+    state.services.sign_out(&caller.user).await.map_err(|e| caller.fail(e))?;
+    session.flush().await.map_err(|_| caller.fail(AppError::Internal))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn me(caller: Caller) -> Json<UserView> {
+    Json(caller.user)
+}
+
+async fn list_apps(State(state): State<AppState>, caller: Caller) -> ApiResult<impl IntoResponse> {
+    let apps = state.services.list_apps(&caller.user).await.map_err(|e| caller.fail(e))?;
+    Ok(Json(apps))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CreateAppBody {
+    name: String,
+}
+
+async fn create_app(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(body): Body<CreateAppBody>,
+) -> ApiResult<impl IntoResponse> {
+    let app = state
+        .services
+        .create_app(&caller.user, &body.name)
+        .await
+        .map_err(|e| caller.fail(e))?;
+    Ok((StatusCode::CREATED, Json(app)))
+}
+
+async fn get_app(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(sdkappid): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    let app = state
+        .services
+        .get_app(&caller.user, &sdkappid)
+        .await
+        .map_err(|e| caller.fail(e))?;
+    Ok(Json(app))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PlatformsBody {
+    platforms: Option<Vec<String>>,
+}
+
+async fn set_platforms(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(sdkappid): Path<String>,
+    Body(body): Body<PlatformsBody>,
+) -> ApiResult<impl IntoResponse> {
+    let platforms = body
+        .platforms
+        .ok_or_else(|| caller.fail(AppError::invalid("platforms", Rule::Required)))?;
+    let app = state
+        .services
+        .set_platforms(&caller.user, &sdkappid, &platforms)
+        .await
+        .map_err(|e| caller.fail(e))?;
+    Ok(Json(app))
+}
+
+async fn reveal_secret_key(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(sdkappid): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    let secret_key = state
+        .services
+        .reveal_secret_key(&caller.user, &sdkappid)
+        .await
+        .map_err(|e| caller.fail(e))?;
+    Ok(Json(json!({ "secret_key": secret_key })))
+}
+
+async fn list_users(State(state): State<AppState>, caller: Caller) -> ApiResult<impl IntoResponse> {
+    let users = state.services.list_users(&caller.user).await.map_err(|e| caller.fail(e))?;
+    Ok(Json(users))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CreateUserBody {
+    username: String,
+    password: String,
+    role: String,
+}
+
+async fn create_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(body): Body<CreateUserBody>,
+) -> ApiResult<impl IntoResponse> {
+    let user = state
+        .services
+        .create_user(&caller.user, &body.username, &body.password, &body.role)
+        .await
+        .map_err(|e| caller.fail(e))?;
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct UpdateUserBody {
+    role: Option<String>,
+    disabled: Option<bool>,
+}
+
+async fn update_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(username): Path<String>,
+    Body(body): Body<UpdateUserBody>,
+) -> ApiResult<impl IntoResponse> {
+    if body.role.is_none() && body.disabled.is_none() {
+        return Err(caller.fail(AppError::invalid("role", Rule::Required)));
+    }
+    let mut user = None;
+    if let Some(role) = &body.role {
+        user = Some(state.services.set_role(&caller.user, &username, role).await.map_err(|e| caller.fail(e))?);
+    }
+    if let Some(disabled) = body.disabled {
+        user = Some(
+            state
+                .services
+                .set_disabled(&caller.user, &username, disabled)
+                .await
+                .map_err(|e| caller.fail(e))?,
+        );
+    }
+    Ok(Json(user))
+}
+
+async fn list_tokens(State(state): State<AppState>, caller: Caller) -> ApiResult<impl IntoResponse> {
+    let tokens = state.services.list_tokens(&caller.user).await.map_err(|e| caller.fail(e))?;
+    Ok(Json(tokens))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CreateTokenBody {
+    name: String,
+}
+
+async fn create_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(body): Body<CreateTokenBody>,
+) -> ApiResult<impl IntoResponse> {
+    let token = state
+        .services
+        .create_token(&caller.user, &body.name)
+        .await
+        .map_err(|e| caller.fail(e))?;
+    Ok((StatusCode::CREATED, Json(token)))
+}
+
+async fn revoke_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let id = id.parse::<i64>().map_err(|_| caller.fail(AppError::NotFound))?;
+    state.services.revoke_token(&caller.user, id).await.map_err(|e| caller.fail(e))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn list_audit(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<HashMap<String, String>>,
+) -> ApiResult<impl IntoResponse> {
+    let number = |field: &str| -> ApiResult<Option<i64>> {
+        query
+            .get(field)
+            .map(|v| {
+                v.parse::<i64>()
+                    .map_err(|_| caller.fail(AppError::invalid(field, Rule::Other { key: "rule.integer".into() })))
+            })
+            .transpose()
+    };
+    let before_id = number("before_id")?;
+    let limit = number("limit")?.unwrap_or(50);
+    let items = state
+        .services
+        .list_audit(&caller.user, before_id, limit)
+        .await
+        .map_err(|e| caller.fail(e))?;
+    let next_before_id = (items.len() as i64 == limit.clamp(1, 200)).then(|| items.last().map(|e| e.id)).flatten();
+    Ok(Json(json!({ "items": items, "next_before_id": next_before_id })))
+}

@@ -1,0 +1,118 @@
+//! Middleware that keeps the console's doors: which page a visitor may see, and that state
+//! changes come from this site.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use tower_sessions::Session;
+
+use super::AppState;
+use app::api::SESSION_USER_KEY;
+
+/// Sends visitors to the page they may see: setup while no user exists (and never again after),
+/// sign-in without a session, the apps once signed in.
+pub async fn pages(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if req.method() != Method::GET || !is_page(path) {
+        return next.run(req).await;
+    }
+    let needs_setup = match state.services.needs_setup().await {
+        Ok(v) => v,
+        Err(_) => return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response(),
+    };
+    if needs_setup {
+        return if path == "/setup" {
+            next.run(req).await
+        } else {
+            Redirect::to("/setup").into_response()
+        };
+    }
+    if path == "/setup" {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    }
+    let signed_in = match req.extensions().get::<Session>() {
+        Some(session) => match session.get::<i64>(SESSION_USER_KEY).await {
+            Ok(Some(id)) => state.services.active_user(id).await.is_ok(),
+            _ => false,
+        },
+        None => false,
+    };
+    match (signed_in, path) {
+        (false, "/signin") => next.run(req).await,
+        (false, _) => Redirect::to("/signin").into_response(),
+        (true, "/signin" | "/") => Redirect::to("/apps").into_response(),
+        (true, _) => next.run(req).await,
+    }
+}
+
+/// Console pages, as opposed to assets, server functions and APIs.
+fn is_page(path: &str) -> bool {
+    const NOT_PAGES: [&str; 6] = ["/fn/", "/api/", "/pkg/", "/locale/", "/sandbox/", "/healthz"];
+    let last = path.rsplit('/').next().unwrap_or("");
+    !NOT_PAGES.iter().any(|p| path.starts_with(p)) && !last.contains('.')
+}
+
+/// Refuses cross-site state changes. Browsers name the page's origin on every POST; it must be
+/// this host. Requests with a Bearer token carry no ambient credential and pass.
+pub async fn same_origin(req: Request<Body>, next: Next) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let headers = req.headers();
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("Bearer "));
+    if safe || bearer || req.uri().path().starts_with("/sandbox/") {
+        return next.run(req).await;
+    }
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    let allowed = match (origin, fetch_site) {
+        (Some(origin), _) => host.is_some_and(|h| origin_matches(origin, h)),
+        (None, Some(site)) => matches!(site, "same-origin" | "none"),
+        // Neither header: not a browser, so no cookie was sent on someone else's behalf.
+        (None, None) => true,
+    };
+    if allowed {
+        next.run(req).await
+    } else {
+        let body = r#"{"error":{"code":"cross_site","message":"cross-site request refused"}}"#;
+        (
+            StatusCode::FORBIDDEN,
+            [(header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response()
+    }
+}
+
+fn origin_matches(origin: &str, host: &str) -> bool {
+    origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+        .is_some_and(|o| o == host)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_are_told_from_assets_and_apis() {
+        assert!(is_page("/apps/1400000001"));
+        assert!(is_page("/"));
+        assert!(!is_page("/pkg/pushdesk.wasm"));
+        assert!(!is_page("/favicon.ico"));
+        assert!(!is_page("/api/v1/apps"));
+        assert!(!is_page("/fn/sign_in"));
+    }
+
+    #[test]
+    fn origins_must_name_this_host() {
+        assert!(origin_matches("http://127.0.0.1:3000", "127.0.0.1:3000"));
+        assert!(!origin_matches("http://evil.example", "127.0.0.1:3000"));
+        assert!(!origin_matches("null", "127.0.0.1:3000"));
+    }
+}

@@ -1,0 +1,133 @@
+//! The domain rules that need I/O. [`Services`] implements the console's [`Backend`]; the server
+//! functions and `/api/v1` both reach the rules only through it.
+
+mod apps;
+mod audit;
+mod auth;
+mod tokens;
+mod users;
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use app::api::{Backend, ClientInfo};
+use app::domain::{
+    AppDetail, AppError, AppSummary, AuditEntry, CreatedToken, NewApp, Role, TokenView, UserView,
+};
+use async_trait::async_trait;
+use sqlx::AnyPool;
+
+use crate::crypto::SecretBox;
+use crate::passwords::Passwords;
+use crate::store::StoreError;
+use crate::store::users::UserRow;
+use crate::throttle::Throttle;
+
+pub struct Services {
+    db: AnyPool,
+    secrets: Arc<SecretBox>,
+    passwords: Passwords,
+    throttle: Throttle,
+    /// Once true, stays true: the owner exists and the setup page is gone for good.
+    set_up: AtomicBool,
+}
+
+impl Services {
+    pub fn new(db: AnyPool, secrets: Arc<SecretBox>, passwords: Passwords) -> Self {
+        Self {
+            db,
+            secrets,
+            passwords,
+            throttle: Throttle::default(),
+            set_up: AtomicBool::new(false),
+        }
+    }
+}
+
+/// Logs an unexpected failure once and hides it from the caller.
+fn internal(context: &str, e: impl std::fmt::Display) -> AppError {
+    tracing::error!(error = %e, "{context}");
+    AppError::Internal
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        internal("database", e)
+    }
+}
+
+fn db_err(e: sqlx::Error) -> AppError {
+    internal("database", e)
+}
+
+fn user_view(row: &UserRow) -> UserView {
+    UserView {
+        id: row.id,
+        username: row.username.clone(),
+        role: Role::parse(&row.role).unwrap_or(Role::Viewer),
+        disabled: row.disabled != 0,
+        created_at: row.created_at,
+    }
+}
+
+fn require(allowed: bool) -> Result<(), AppError> {
+    if allowed { Ok(()) } else { Err(AppError::Forbidden) }
+}
+
+#[async_trait]
+impl Backend for Services {
+    async fn needs_setup(&self) -> Result<bool, AppError> {
+        self.needs_setup().await
+    }
+    async fn create_owner(&self, username: &str, password: &str, confirm: &str) -> Result<UserView, AppError> {
+        self.create_owner(username, password, confirm).await
+    }
+    async fn sign_in(&self, username: &str, password: &str, client: ClientInfo) -> Result<UserView, AppError> {
+        self.sign_in(username, password, client).await
+    }
+    async fn sign_out(&self, user: &UserView) -> Result<(), AppError> {
+        self.sign_out(user).await
+    }
+    async fn active_user(&self, id: i64) -> Result<UserView, AppError> {
+        self.active_user(id).await
+    }
+    async fn list_apps(&self, by: &UserView) -> Result<Vec<AppSummary>, AppError> {
+        self.list_apps(by).await
+    }
+    async fn create_app(&self, by: &UserView, name: &str) -> Result<NewApp, AppError> {
+        self.create_app(by, name).await
+    }
+    async fn get_app(&self, by: &UserView, sdkappid: &str) -> Result<AppDetail, AppError> {
+        self.get_app(by, sdkappid).await
+    }
+    async fn set_platforms(&self, by: &UserView, sdkappid: &str, platforms: &[String]) -> Result<AppDetail, AppError> {
+        self.set_platforms(by, sdkappid, platforms).await
+    }
+    async fn reveal_secret_key(&self, by: &UserView, sdkappid: &str) -> Result<String, AppError> {
+        self.reveal_secret_key(by, sdkappid).await
+    }
+    async fn list_users(&self, by: &UserView) -> Result<Vec<UserView>, AppError> {
+        self.list_users(by).await
+    }
+    async fn create_user(&self, by: &UserView, username: &str, password: &str, role: &str) -> Result<UserView, AppError> {
+        self.create_user(by, username, password, role).await
+    }
+    async fn set_role(&self, by: &UserView, username: &str, role: &str) -> Result<UserView, AppError> {
+        self.set_role(by, username, role).await
+    }
+    async fn set_disabled(&self, by: &UserView, username: &str, disabled: bool) -> Result<UserView, AppError> {
+        self.set_disabled(by, username, disabled).await
+    }
+    async fn list_tokens(&self, by: &UserView) -> Result<Vec<TokenView>, AppError> {
+        self.list_tokens(by).await
+    }
+    async fn create_token(&self, by: &UserView, name: &str) -> Result<CreatedToken, AppError> {
+        self.create_token(by, name).await
+    }
+    async fn revoke_token(&self, by: &UserView, id: i64) -> Result<(), AppError> {
+        self.revoke_token(by, id).await
+    }
+    async fn list_audit(&self, by: &UserView, before_id: Option<i64>, limit: i64) -> Result<Vec<AuditEntry>, AppError> {
+        self.list_audit(by, before_id, limit).await
+    }
+}

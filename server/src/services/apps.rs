@@ -1,0 +1,128 @@
+use app::domain::{AppDetail, AppError, AppName, AppSummary, NewApp, Platform, Sdkappid, UserView};
+
+use super::{Services, db_err, internal, require};
+use crate::crypto::random_hex;
+use crate::store::apps::AppRow;
+use crate::store::audit::NewEvent;
+use crate::store::{self, StoreError};
+use crate::unix_now;
+
+fn sdkappid_of(row: &AppRow) -> Result<Sdkappid, AppError> {
+    Sdkappid::from_i64(row.sdkappid).map_err(|_| internal("stored sdkappid", row.sdkappid))
+}
+
+impl Services {
+    pub async fn list_apps(&self, _by: &UserView) -> Result<Vec<AppSummary>, AppError> {
+        store::apps::list(&self.db)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(AppSummary {
+                    sdkappid: sdkappid_of(row)?,
+                    name: row.name.clone(),
+                    platforms: Platform::split(&row.platforms),
+                    created_at: row.created_at,
+                })
+            })
+            .collect()
+    }
+
+    /// Creates an app with the next SDKAppID and a fresh secret key (64 hex characters,
+    /// Tencent's format), returned in full this once.
+    pub async fn create_app(&self, by: &UserView, name: &str) -> Result<NewApp, AppError> {
+        require(by.role.can_configure())?;
+        let name = AppName::parse(name)?;
+        let secret_key = random_hex(32);
+        let sealed = self.secrets.seal(&secret_key);
+        for _ in 0..5 {
+            let now = unix_now();
+            let mut tx = self.db.begin().await.map_err(db_err)?;
+            let row = match store::apps::insert(&mut *tx, name.as_str(), &sealed, Some(by.id), now).await {
+                Err(StoreError::Unique) => continue,
+                other => other?,
+            };
+            let event = NewEvent {
+                actor: &by.username,
+                action: "app_created",
+                object: &format!("app:{}", row.sdkappid),
+                detail: name.as_str(),
+            };
+            store::audit::insert(&mut *tx, event, now).await?;
+            tx.commit().await.map_err(db_err)?;
+            return Ok(NewApp {
+                sdkappid: sdkappid_of(&row)?,
+                name: row.name,
+                platforms: vec![],
+                secret_key,
+            });
+        }
+        Err(internal("creating app", "no free SDKAppID after 5 attempts"))
+    }
+
+    async fn app_row(&self, sdkappid: &str) -> Result<AppRow, AppError> {
+        let id = Sdkappid::parse(sdkappid)?;
+        store::apps::get(&self.db, id.get()).await?.ok_or(AppError::NotFound)
+    }
+
+    fn detail(&self, row: &AppRow) -> Result<AppDetail, AppError> {
+        let secret = self
+            .secrets
+            .open(&row.secret_key)
+            .map_err(|e| internal("opening app secret key", format!("{e:#}")))?;
+        Ok(AppDetail {
+            sdkappid: sdkappid_of(row)?,
+            name: row.name.clone(),
+            platforms: Platform::split(&row.platforms),
+            secret_key_masked: secret.masked(),
+            created_at: row.created_at,
+        })
+    }
+
+    pub async fn get_app(&self, _by: &UserView, sdkappid: &str) -> Result<AppDetail, AppError> {
+        let row = self.app_row(sdkappid).await?;
+        self.detail(&row)
+    }
+
+    pub async fn set_platforms(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+        platforms: &[String],
+    ) -> Result<AppDetail, AppError> {
+        require(by.role.can_configure())?;
+        let id = Sdkappid::parse(sdkappid)?;
+        let platforms = Platform::parse_set(platforms)?;
+        let joined = Platform::join(&platforms);
+        let now = unix_now();
+        let mut tx = self.db.begin().await.map_err(db_err)?;
+        if !store::apps::set_platforms(&mut *tx, id.get(), &joined, now).await? {
+            return Err(AppError::NotFound);
+        }
+        let event = NewEvent {
+            actor: &by.username,
+            action: "platforms_changed",
+            object: &format!("app:{id}"),
+            detail: &joined,
+        };
+        store::audit::insert(&mut *tx, event, now).await?;
+        tx.commit().await.map_err(db_err)?;
+        self.get_app(by, sdkappid).await
+    }
+
+    pub async fn reveal_secret_key(&self, by: &UserView, sdkappid: &str) -> Result<String, AppError> {
+        require(by.role.can_reveal_secrets())?;
+        let row = self.app_row(sdkappid).await?;
+        let secret = self
+            .secrets
+            .open(&row.secret_key)
+            .map_err(|e| internal("opening app secret key", format!("{e:#}")))?;
+        let event = NewEvent {
+            actor: &by.username,
+            action: "secret_revealed",
+            object: &format!("app:{}", row.sdkappid),
+            detail: "",
+        };
+        store::audit::insert(&self.db, event, unix_now()).await?;
+        Ok(secret.expose().to_owned())
+    }
+}

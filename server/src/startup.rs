@@ -1,0 +1,128 @@
+//! Builds the application from settings: database, migrations, secrets, sessions, router.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::Router;
+use tokio::net::TcpListener;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::cookie::time::Duration as CookieDuration;
+use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
+
+use crate::config::Settings;
+use crate::crypto::SecretBox;
+use crate::http::{self, AppState};
+use crate::passwords::Passwords;
+use crate::services::Services;
+use crate::store::{Database, SessionPool};
+
+pub const SESSION_COOKIE: &str = "pushdesk_session";
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+/// What every entry point (server, command line, tests) shares.
+pub async fn services(settings: &Settings) -> anyhow::Result<(Database, Arc<Services>)> {
+    let db = Database::connect(&settings.database).await?;
+    let secrets = Arc::new(SecretBox::load_or_create(&settings.secret_key_file)?);
+    let hashing = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let services = Arc::new(Services::new(db.pool.clone(), secrets, Passwords::new(hashing)));
+    Ok((db, services))
+}
+
+impl Application {
+    /// Binds `settings.addr` (port 0 picks a free port) and assembles the app; nothing runs yet.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let (db, services) = services(&settings).await?;
+        let state = AppState {
+            leptos: settings.leptos.clone(),
+            services,
+            db: db.clone(),
+        };
+        let idle = CookieDuration::seconds(settings.session.idle_timeout.as_secs() as i64);
+        let router = match &db.sessions {
+            SessionPool::Sqlite(pool) => {
+                let store = SqliteStore::new(pool.clone());
+                store.migrate().await.context("creating the session table")?;
+                spawn_cleanup(store.clone());
+                http::router(state.clone()).layer(session_layer(store, idle, &settings))
+            }
+            SessionPool::Postgres(pool) => {
+                let store = PostgresStore::new(pool.clone());
+                store.migrate().await.context("creating the session table")?;
+                spawn_cleanup(store.clone());
+                http::router(state.clone()).layer(session_layer(store, idle, &settings))
+            }
+        };
+        let listener = TcpListener::bind(settings.addr)
+            .await
+            .with_context(|| format!("listening on {}", settings.addr))?;
+        Ok(Self { listener, router, state })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        tracing::info!(addr = %self.addr(), "pushdesk console listening");
+        axum::serve(
+            self.listener,
+            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving")
+    }
+}
+
+fn session_layer<S: tower_sessions::SessionStore + Clone>(
+    store: S,
+    idle: CookieDuration,
+    settings: &Settings,
+) -> SessionManagerLayer<S> {
+    SessionManagerLayer::new(store)
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(settings.session.secure_cookie)
+        .with_expiry(Expiry::OnInactivity(idle))
+}
+
+fn spawn_cleanup<S: ExpiredDeletion + Clone + 'static>(store: S) {
+    tokio::spawn(async move {
+        if let Err(e) = store
+            .continuously_delete_expired(std::time::Duration::from_secs(600))
+            .await
+        {
+            tracing::warn!(error = %e, "expired-session cleanup stopped");
+        }
+    });
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,103 @@
+//! All SQL. One dialect for both engines (through sqlx's `Any` driver): `$n` placeholders,
+//! BIGINT integers, Unix-second timestamps, no booleans. The same tests run on SQLite and
+//! PostgreSQL.
+
+pub mod apps;
+pub mod audit;
+pub mod tokens;
+pub mod users;
+
+use std::str::FromStr;
+
+use anyhow::Context;
+use sqlx::any::AnyPoolOptions;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::{AnyPool, PgPool, SqlitePool};
+
+use crate::config::DatabaseSettings;
+
+/// The database behind the store, plus the same database for the session store, which needs
+/// the engine's own pool type.
+#[derive(Clone, Debug)]
+pub struct Database {
+    pub pool: AnyPool,
+    pub sessions: SessionPool,
+}
+
+#[derive(Clone, Debug)]
+pub enum SessionPool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Why a statement failed, as far as callers care.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unique constraint violated")]
+    Unique,
+    #[error(transparent)]
+    Other(#[from] sqlx::Error),
+}
+
+impl StoreError {
+    fn from_sqlx(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => Self::Unique,
+            _ => Self::Other(e),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+
+impl Database {
+    /// Connects, creating a SQLite file and its directory if needed, and applies migrations.
+    pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<Self> {
+        sqlx::any::install_default_drivers();
+        let url = settings.url.as_str();
+        let sessions = if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)
+                .context("DATABASE_URL is not a valid SQLite URL")?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .busy_timeout(std::time::Duration::from_secs(10));
+            let file = options.get_filename().to_path_buf();
+            if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("creating database directory {}", dir.display()))?;
+            }
+            let pool = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options)
+                .await
+                .with_context(|| format!("opening SQLite database {}", file.display()))?;
+            SQLITE_MIGRATIONS.run(&pool).await.context("applying SQLite migrations")?;
+            SessionPool::Sqlite(pool)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = PgPoolOptions::new()
+                .max_connections(4)
+                .connect(url)
+                .await
+                .context("connecting to PostgreSQL")?;
+            POSTGRES_MIGRATIONS.run(&pool).await.context("applying PostgreSQL migrations")?;
+            SessionPool::Postgres(pool)
+        } else {
+            anyhow::bail!("DATABASE_URL must start with sqlite: or postgres:");
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(settings.max_connections)
+            .acquire_timeout(std::time::Duration::from_secs(5))
+            .connect(url)
+            .await
+            .context("opening the database")?;
+        Ok(Self { pool, sessions })
+    }
+
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+}

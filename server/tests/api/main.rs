@@ -1,0 +1,8 @@
+//! The API suite: the real server in-process on port 0, real HTTP, a fresh database per test,
+//! every scenario on SQLite and on PostgreSQL.
+
+mod apps;
+mod auth;
+mod cli;
+mod support;
+mod users;

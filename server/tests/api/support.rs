@@ -1,0 +1,210 @@
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{Value, json};
+use server::config::Settings;
+use server::startup::Application;
+use sqlx::Connection;
+
+#[derive(Debug, Clone, Copy)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: Client,
+    pub database_url: String,
+    pub dir: PathBuf,
+}
+
+pub const OWNER: &str = "owner";
+pub const OWNER_PASSWORD: &str = "correct horse battery";
+
+fn unique() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "{}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    )
+}
+
+/// A fresh empty database: a new SQLite file, or a new PostgreSQL database on the local server
+/// (`PUSHDESK_TEST_POSTGRES`, default `postgres://postgres@127.0.0.1:5432`).
+pub async fn fresh_database(engine: Engine, dir: &std::path::Path) -> String {
+    match engine {
+        Engine::Sqlite => format!("sqlite://{}/pushdesk.db?mode=rwc", dir.display()),
+        Engine::Postgres => {
+            let server = std::env::var("PUSHDESK_TEST_POSTGRES")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+            let name = format!("pushdesk_test_{}", unique());
+            let mut admin = sqlx::PgConnection::connect(&format!("{server}/postgres"))
+                .await
+                .expect("PostgreSQL must run on 127.0.0.1:5432 for the tests (see README)");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut admin)
+                .await
+                .unwrap();
+            format!("{server}/{name}")
+        }
+    }
+}
+
+pub fn test_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("pushdesk-test-{}", unique()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub fn settings(database_url: &str, dir: &std::path::Path) -> Settings {
+    let vars: HashMap<String, String> = [
+        ("DATABASE_URL", database_url.to_owned()),
+        ("PUSHDESK_ADDR", "127.0.0.1:0".to_owned()),
+        ("PUSHDESK_SECRET_KEY_FILE", dir.join("secret.key").display().to_string()),
+        (
+            "LEPTOS_SITE_ROOT",
+            std::env::var("PUSHDESK_SITE_ROOT").unwrap_or_else(|_| "../target/site".into()),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    Settings::from_vars(&vars).unwrap()
+}
+
+pub async fn spawn_app(engine: Engine) -> TestApp {
+    let dir = test_dir();
+    let database_url = fresh_database(engine, &dir).await;
+    spawn_on(database_url, dir).await
+}
+
+pub async fn spawn_on(database_url: String, dir: PathBuf) -> TestApp {
+    let app = Application::build(settings(&database_url, &dir)).await.unwrap();
+    let base = format!("http://{}", app.addr());
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        base,
+        client: new_client(),
+        database_url,
+        dir,
+    }
+}
+
+pub fn new_client() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Response {
+        self.client.post(self.url(path)).json(&body).send().await.unwrap()
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> Response {
+        self.client.put(self.url(path)).json(&body).send().await.unwrap()
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Response {
+        self.client.patch(self.url(path)).json(&body).send().await.unwrap()
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// Creates the owner through the setup API and signs in as them.
+    pub async fn with_owner(&self) {
+        let res = self
+            .post(
+                "/api/v1/setup",
+                json!({"username": OWNER, "password": OWNER_PASSWORD, "password_confirm": OWNER_PASSWORD}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        self.sign_in(OWNER, OWNER_PASSWORD).await;
+    }
+
+    pub async fn sign_in(&self, username: &str, password: &str) {
+        let res = self
+            .post("/api/v1/session", json!({"username": username, "password": password}))
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
+    }
+
+    /// Another browser: its own cookies, same server.
+    pub fn other_client(&self) -> TestApp {
+        TestApp {
+            base: self.base.clone(),
+            client: new_client(),
+            database_url: self.database_url.clone(),
+            dir: self.dir.clone(),
+        }
+    }
+
+    pub async fn create_user(&self, username: &str, role: &str) -> TestApp {
+        let res = self
+            .post(
+                "/api/v1/users",
+                json!({"username": username, "password": "a long password", "role": role}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED, "{}", res.text().await.unwrap());
+        let other = self.other_client();
+        other.sign_in(username, "a long password").await;
+        other
+    }
+}
+
+/// Asserts an `/api/v1` error: status, code and (if any) field.
+pub async fn assert_error(res: Response, status: StatusCode, code: &str, field: Option<&str>) -> Value {
+    assert_eq!(res.status(), status);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], code, "{body}");
+    assert_eq!(body["error"]["field"].as_str(), field, "{body}");
+    assert!(!body["error"]["message"].as_str().unwrap().is_empty());
+    body
+}
+
+/// Writes the same test once per engine: `sqlite::name` and `postgres::name`.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($(async fn $name:ident($app:ident) $body:block)*) => {
+        mod sqlite {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let $app = $crate::support::spawn_app($crate::support::Engine::Sqlite).await;
+                    $body
+                }
+            )*
+        }
+        mod postgres {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let $app = $crate::support::spawn_app($crate::support::Engine::Postgres).await;
+                    $body
+                }
+            )*
+        }
+    };
+}

@@ -1,0 +1,232 @@
+//! The browser suite: the real `pushdesk` binary, Debian's Chromium through chromedriver.
+//! Needs the site built (`make site`; `make test` does it) and `chromium` + `chromium-driver`.
+
+mod webdriver;
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use webdriver::Browser;
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let dir = std::env::temp_dir().join(format!("pushdesk-browser-{tag}-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A child process killed when the test ends, pass or fail.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn wait_until_ready(url: &str, what: &str) {
+    let start = Instant::now();
+    let client = reqwest::Client::new();
+    while start.elapsed() < Duration::from_secs(30) {
+        if let Ok(res) = client.get(url).send().await
+            && res.status().is_success()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{what} did not become ready at {url}");
+}
+
+struct Server {
+    base: String,
+    _process: Running,
+}
+
+/// The release binary as a service manager would run it: its own directory, a fresh database.
+async fn start_server() -> Server {
+    let site = std::env::var("PUSHDESK_SITE_ROOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/site"));
+    assert!(
+        site.join("pkg/pushdesk.wasm").exists(),
+        "no site at {}: run `make site` first",
+        site.display()
+    );
+    let dir = temp_dir("server");
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_pushdesk"))
+        .current_dir(&dir)
+        .env("DATABASE_URL", format!("sqlite://{}/pushdesk.db?mode=rwc", dir.display()))
+        .env("PUSHDESK_ADDR", format!("127.0.0.1:{port}"))
+        .env("LEPTOS_SITE_ROOT", &site)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the pushdesk binary starts");
+    let base = format!("http://127.0.0.1:{port}");
+    let process = Running(child);
+    wait_until_ready(&format!("{base}/healthz"), "pushdesk").await;
+    Server { base, _process: process }
+}
+
+struct Driver {
+    url: String,
+    _process: Running,
+}
+
+async fn start_driver() -> Driver {
+    let port = free_port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver is installed (apt-get install chromium-driver)");
+    let url = format!("http://127.0.0.1:{port}");
+    let process = Running(child);
+    wait_until_ready(&format!("{url}/status"), "chromedriver").await;
+    Driver { url, _process: process }
+}
+
+async fn sign_in(b: &Browser, base: &str, username: &str, password: &str) {
+    b.goto(&format!("{base}/signin")).await;
+    b.fill("input[name=username]", username).await;
+    b.fill("input[name=password]", password).await;
+    b.click("button[type=submit]").await;
+}
+
+#[tokio::test]
+async fn an_owner_sets_up_signs_in_creates_an_app_and_ticks_platforms() {
+    let server = start_server().await;
+    let driver = start_driver().await;
+    let b = Browser::start(&driver.url, &temp_dir("profile"), true).await;
+    let base = &server.base;
+
+    // 1. With no user yet, every page leads to the one-time setup.
+    b.goto(&format!("{base}/")).await;
+    b.wait_for_url("/setup").await;
+    b.wait_hydrated().await;
+    b.assert_console_clean().await;
+    b.fill("input[name=username]", "owner").await;
+    b.fill("input[name=password]", "correct horse battery").await;
+    b.fill("input[name=password_confirm]", "correct horse battery!").await;
+    b.click("button[type=submit]").await;
+    b.wait_for("p.field-error[data-field=password_confirm]").await;
+    b.wait_for_text("两次输入的密码不一致").await;
+    b.fill("input[name=password_confirm]", "correct horse battery").await;
+    b.click("button[type=submit]").await;
+    b.wait_for_url("/signin?created=1").await;
+    b.wait_for_text("所有者已创建").await;
+
+    // 2. The setup page is gone for good.
+    b.goto(&format!("{base}/setup")).await;
+    b.wait_for_text("not found").await;
+
+    // 3. A wrong password says so; the right one opens the app list.
+    sign_in(&b, base, "owner", "wrong password!!").await;
+    b.wait_for_text("用户名或密码错误").await;
+    b.wait_hydrated().await;
+    b.fill("input[name=password]", "correct horse battery").await;
+    b.click("button[type=submit]").await;
+    b.wait_for_url("/apps").await;
+    b.wait_for_text("创建应用").await;
+
+    // 4. Create an app; it gets the first SDKAppID.
+    b.fill("input[name=name]", "Demo 应用").await;
+    b.click("button[type=submit].primary").await;
+    b.wait_for("tr[data-sdkappid='1400000001']").await;
+    b.wait_for_text("仅显示这一次").await;
+    b.click("tr[data-sdkappid='1400000001'] a").await;
+    b.wait_for_url("/apps/1400000001").await;
+    b.wait_for_text("基础配置").await;
+    b.wait_for_text("未选择平台").await;
+
+    // 5. 基础配置 → 应用平台 【编辑】 → tick Android and iOS → 【保存】, and it survives a reload.
+    b.click("#edit-platforms").await;
+    b.click("input[value=android]").await;
+    b.click("input[value=ios]").await;
+    assert!(b.is_selected("input[value=android]").await);
+    b.click("#save-platforms").await;
+    b.wait_for("ul#platforms li[data-platform=ios]").await;
+    b.refresh().await;
+    b.wait_for("ul#platforms li[data-platform=android]").await;
+    let shown = b.text("ul#platforms").await;
+    assert!(shown.contains("Android") && shown.contains("iOS"), "{shown}");
+    b.wait_hydrated().await;
+    b.assert_console_clean().await;
+
+    // 6. Add a viewer, sign out, sign in as the viewer.
+    b.goto(&format!("{base}/users")).await;
+    b.wait_hydrated().await;
+    b.fill("form input[name=username]", "vera").await;
+    b.fill("form input[name=password]", "a long password").await;
+    b.select("form select[name=role]", "viewer").await;
+    b.click("form button[type=submit].primary").await;
+    b.wait_for("tr[data-username=vera]").await;
+    b.click("form.signout button").await;
+    b.wait_for_url("/signin").await;
+
+    sign_in(&b, base, "vera", "a long password").await;
+    b.wait_for_url("/apps").await;
+    b.goto(&format!("{base}/apps/1400000001?edit=platforms")).await;
+    b.wait_for_text("基础配置").await;
+    b.wait_hydrated().await;
+    assert!(b.find("#edit-platforms").await.is_none(), "a viewer sees no 编辑");
+    assert!(b.find("#save-platforms").await.is_none(), "a viewer gets no platform form");
+    assert!(b.find("#reveal-secret").await.is_none(), "a viewer cannot reveal the key");
+
+    // The server refuses, not just the page.
+    let status = b
+        .script(
+            "const done = arguments[arguments.length - 1];
+             fetch('/fn/save_platforms', {method: 'POST',
+               headers: {'Content-Type': 'application/x-www-form-urlencoded'},
+               body: 'sdkappid=1400000001&platforms[0]=web'}).then(r => done(r.status));",
+        )
+        .await;
+    assert_eq!(status, json!(403));
+
+    // 7. English, remembered across pages.
+    b.click("a.lang").await;
+    b.wait_for_text("Basic configuration").await;
+    b.goto(&format!("{base}/apps")).await;
+    b.wait_for_text("App name").await;
+    b.wait_hydrated().await;
+    b.assert_console_clean().await;
+    b.quit().await;
+}
+
+#[tokio::test]
+async fn sign_in_and_app_creation_work_with_javascript_disabled() {
+    let server = start_server().await;
+    let base = &server.base;
+    let api = reqwest::Client::new();
+    let res = api
+        .post(format!("{base}/api/v1/setup"))
+        .json(&json!({"username": "owner", "password": "correct horse battery", "password_confirm": "correct horse battery"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+
+    let driver = start_driver().await;
+    let b = Browser::start(&driver.url, &temp_dir("profile-nojs"), false).await;
+    sign_in(&b, base, "owner", "wrong password!!").await;
+    b.wait_for_text("用户名或密码错误").await;
+    sign_in(&b, base, "owner", "correct horse battery").await;
+    b.wait_for_url("/apps").await;
+    b.fill("input[name=name]", "No script").await;
+    b.click("button[type=submit].primary").await;
+    b.wait_for("tr[data-sdkappid='1400000001']").await;
+    assert!(b.find("body[data-hydrated]").await.is_none(), "JavaScript was meant to be off");
+    b.quit().await;
+}
