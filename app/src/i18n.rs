@@ -116,7 +116,10 @@ mod tests {
 
     #[test]
     fn locale_comes_from_the_cookie() {
-        assert_eq!(Locale::from_cookie_header("a=1; pushdesk_lang=en"), Locale::En);
+        assert_eq!(
+            Locale::from_cookie_header("a=1; pushdesk_lang=en"),
+            Locale::En
+        );
         assert_eq!(Locale::from_cookie_header("pushdesk_lang=xx"), Locale::Zh);
         assert_eq!(Locale::from_cookie_header(""), Locale::Zh);
     }
@@ -140,8 +143,16 @@ mod tests {
     fn field_errors_name_the_field_in_the_users_language() {
         use crate::domain::{FieldError, Rule};
         let e = FieldError::new("name", Rule::TooLong { max: 40 });
-        assert!(e.message(Locale::En).contains("40"), "{}", e.message(Locale::En));
-        assert!(e.message(Locale::Zh).contains("40"), "{}", e.message(Locale::Zh));
+        assert!(
+            e.message(Locale::En).contains("40"),
+            "{}",
+            e.message(Locale::En)
+        );
+        assert!(
+            e.message(Locale::Zh).contains("40"),
+            "{}",
+            e.message(Locale::Zh)
+        );
         assert_ne!(e.message(Locale::En), e.message(Locale::Zh));
     }
 }

@@ -15,7 +15,7 @@ pub mod pages;
 use leptos::prelude::*;
 use leptos_meta::{Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Redirect, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 use crate::i18n::{detect_locale, tr};
 use crate::pages::{
@@ -51,15 +51,16 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/pushdesk.css"/>
         <Title text=tr(locale, "common.product")/>
         <Router>
+            // Async: the server sends complete pages, so the console works without JavaScript.
             <Routes fallback=NotFoundPage>
-                <Route path=path!("/") view=|| view! { <Redirect path="/apps"/> }/>
-                <Route path=path!("/setup") view=SetupPage/>
-                <Route path=path!("/signin") view=SignInPage/>
-                <Route path=path!("/apps") view=AppsPage/>
-                <Route path=path!("/apps/:sdkappid") view=AppPage/>
-                <Route path=path!("/users") view=UsersPage/>
-                <Route path=path!("/tokens") view=TokensPage/>
-                <Route path=path!("/audit") view=AuditPage/>
+                <Route path=path!("/") ssr=SsrMode::Async view=|| view! { <Redirect path="/apps"/> }/>
+                <Route path=path!("/setup") ssr=SsrMode::Async view=SetupPage/>
+                <Route path=path!("/signin") ssr=SsrMode::Async view=SignInPage/>
+                <Route path=path!("/apps") ssr=SsrMode::Async view=AppsPage/>
+                <Route path=path!("/apps/:sdkappid") ssr=SsrMode::Async view=AppPage/>
+                <Route path=path!("/users") ssr=SsrMode::Async view=UsersPage/>
+                <Route path=path!("/tokens") ssr=SsrMode::Async view=TokensPage/>
+                <Route path=path!("/audit") ssr=SsrMode::Async view=AuditPage/>
             </Routes>
         </Router>
     }

@@ -57,7 +57,8 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
     match command {
         Command::Serve => unreachable!("serve is handled by main"),
         Command::CreateUser { username, role } => {
-            let role = Role::parse(&role).map_err(|e| anyhow::anyhow!("{}", e.message(Default::default())))?;
+            let role = Role::parse(&role)
+                .map_err(|e| anyhow::anyhow!("{}", e.message(Default::default())))?;
             let password = read_password()?;
             let user = services
                 .create_user_from_shell(&username, &password, role)
@@ -66,7 +67,8 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             println!("created {} ({})", user.username, user.role);
         }
         Command::CreateToken { username, name } => {
-            let name_ok = Username::parse(&username).map_err(|e| anyhow::anyhow!("{}", e.message(app::i18n::Locale::En)))?;
+            let name_ok = Username::parse(&username)
+                .map_err(|e| anyhow::anyhow!("{}", e.message(app::i18n::Locale::En)))?;
             let row = store::users::by_username(&db.pool, name_ok.as_str())
                 .await?
                 .with_context(|| format!("no console user named {username}"))?;
@@ -112,15 +114,24 @@ mod tests {
         assert_eq!(parse("serve").unwrap(), Command::Serve);
         assert_eq!(
             parse("admin create alice").unwrap(),
-            Command::CreateUser { username: "alice".into(), role: "owner".into() }
+            Command::CreateUser {
+                username: "alice".into(),
+                role: "owner".into()
+            }
         );
         assert_eq!(
             parse("admin create bob --role viewer").unwrap(),
-            Command::CreateUser { username: "bob".into(), role: "viewer".into() }
+            Command::CreateUser {
+                username: "bob".into(),
+                role: "viewer".into()
+            }
         );
         assert_eq!(
             parse("token create alice").unwrap(),
-            Command::CreateToken { username: "alice".into(), name: "cli".into() }
+            Command::CreateToken {
+                username: "alice".into(),
+                name: "cli".into()
+            }
         );
         assert!(parse("admin create bob --colour red").is_err());
         assert!(parse("frobnicate").is_err());

@@ -69,11 +69,25 @@ impl Settings {
             .unwrap_or("127.0.0.1:3000")
             .parse()
             .context("PUSHDESK_ADDR must be an address such as 127.0.0.1:3000")?;
-        let delay = parse_u64(get("PUSHDESK_CERT_ACTIVATION_DELAY"), 600, "PUSHDESK_CERT_ACTIVATION_DELAY")?;
-        let idle = parse_u64(get("PUSHDESK_SESSION_IDLE_SECS"), 12 * 3600, "PUSHDESK_SESSION_IDLE_SECS")?;
-        let max_connections = parse_u64(get("PUSHDESK_DB_MAX_CONNECTIONS"), 10, "PUSHDESK_DB_MAX_CONNECTIONS")?;
+        let delay = parse_u64(
+            get("PUSHDESK_CERT_ACTIVATION_DELAY"),
+            600,
+            "PUSHDESK_CERT_ACTIVATION_DELAY",
+        )?;
+        let idle = parse_u64(
+            get("PUSHDESK_SESSION_IDLE_SECS"),
+            12 * 3600,
+            "PUSHDESK_SESSION_IDLE_SECS",
+        )?;
+        let max_connections = parse_u64(
+            get("PUSHDESK_DB_MAX_CONNECTIONS"),
+            10,
+            "PUSHDESK_DB_MAX_CONNECTIONS",
+        )?;
         let env = match get("LEPTOS_ENV") {
-            Some(v) if v.eq_ignore_ascii_case("dev") || v.eq_ignore_ascii_case("development") => Env::DEV,
+            Some(v) if v.eq_ignore_ascii_case("dev") || v.eq_ignore_ascii_case("development") => {
+                Env::DEV
+            }
             _ => Env::PROD,
         };
         let leptos = LeptosOptions::builder()
@@ -93,7 +107,9 @@ impl Settings {
             addr,
             sandbox: parse_flag(get("PUSHDESK_SANDBOX"), "PUSHDESK_SANDBOX")?,
             cert_activation_delay: Duration::from_secs(delay),
-            secret_key_file: PathBuf::from(get("PUSHDESK_SECRET_KEY_FILE").unwrap_or("data/secret.key")),
+            secret_key_file: PathBuf::from(
+                get("PUSHDESK_SECRET_KEY_FILE").unwrap_or("data/secret.key"),
+            ),
             mipush_base_url: get("PUSHDESK_MIPUSH_BASE_URL").map(str::to_owned),
             session: SessionSettings {
                 idle_timeout: Duration::from_secs(idle),
@@ -111,7 +127,9 @@ fn read_file_vars() -> anyhow::Result<HashMap<String, String>> {
     };
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
-        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => return Ok(HashMap::new()),
+        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(HashMap::new());
+        }
         Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
     };
     let table: toml::Table = text
@@ -121,13 +139,20 @@ fn read_file_vars() -> anyhow::Result<HashMap<String, String>> {
     for (k, v) in table {
         let key = k.to_ascii_uppercase();
         if !KEYS.contains(&key.as_str()) {
-            bail!("{}: unknown key `{k}` (known: {})", path.display(), KEYS.join(", "));
+            bail!(
+                "{}: unknown key `{k}` (known: {})",
+                path.display(),
+                KEYS.join(", ")
+            );
         }
         let value = match v {
             toml::Value::String(s) => s,
             toml::Value::Integer(i) => i.to_string(),
             toml::Value::Boolean(b) => if b { "1" } else { "0" }.to_owned(),
-            other => bail!("{}: `{k}` must be a string, number or boolean, not {other}", path.display()),
+            other => bail!(
+                "{}: `{k}` must be a string, number or boolean, not {other}",
+                path.display()
+            ),
         };
         vars.insert(key, value);
     }
@@ -154,7 +179,10 @@ mod tests {
     use super::*;
 
     fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -172,8 +200,12 @@ mod tests {
     fn bad_values_name_the_key() {
         let e = Settings::from_vars(&vars(&[("PUSHDESK_SANDBOX", "maybe")])).unwrap_err();
         assert!(e.to_string().contains("PUSHDESK_SANDBOX"), "{e}");
-        let e = Settings::from_vars(&vars(&[("PUSHDESK_CERT_ACTIVATION_DELAY", "10m")])).unwrap_err();
-        assert!(e.to_string().contains("PUSHDESK_CERT_ACTIVATION_DELAY"), "{e}");
+        let e =
+            Settings::from_vars(&vars(&[("PUSHDESK_CERT_ACTIVATION_DELAY", "10m")])).unwrap_err();
+        assert!(
+            e.to_string().contains("PUSHDESK_CERT_ACTIVATION_DELAY"),
+            "{e}"
+        );
         let e = Settings::from_vars(&vars(&[("PUSHDESK_ADDR", "localhost")])).unwrap_err();
         assert!(format!("{e:#}").contains("PUSHDESK_ADDR"), "{e}");
     }

@@ -58,7 +58,9 @@ pub struct SecretBox {
 impl fmt::Debug for SecretBox {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let versions: Vec<&str> = self.keys.iter().map(|k| k.version.as_str()).collect();
-        f.debug_struct("SecretBox").field("key_versions", &versions).finish()
+        f.debug_struct("SecretBox")
+            .field("key_versions", &versions)
+            .finish()
     }
 }
 
@@ -98,13 +100,20 @@ impl SecretBox {
                 bail!("line {}: expected `<version> <base64 key>`", n + 1);
             };
             if version.is_empty() || version.contains('.') {
-                bail!("line {}: a key version must be non-empty and without '.'", n + 1);
+                bail!(
+                    "line {}: a key version must be non-empty and without '.'",
+                    n + 1
+                );
             }
             let bytes = STANDARD
                 .decode(b64.trim())
                 .with_context(|| format!("line {}: the key is not base64", n + 1))?;
             if bytes.len() != 32 {
-                bail!("line {}: a key must be 32 bytes, found {}", n + 1, bytes.len());
+                bail!(
+                    "line {}: a key must be 32 bytes, found {}",
+                    n + 1,
+                    bytes.len()
+                );
             }
             let cipher = XChaCha20Poly1305::new_from_slice(&bytes)
                 .map_err(|_| anyhow::anyhow!("line {}: unusable key", n + 1))?;
@@ -140,7 +149,9 @@ impl SecretBox {
             .iter()
             .find(|k| k.version == version)
             .with_context(|| format!("no key with version {version} in the key file"))?;
-        let blob = STANDARD.decode(b64).context("sealed secret is not base64")?;
+        let blob = STANDARD
+            .decode(b64)
+            .context("sealed secret is not base64")?;
         if blob.len() < 24 {
             bail!("sealed secret too short");
         }
@@ -222,7 +233,10 @@ mod tests {
         let path = dir.join("secret.key");
         let b = SecretBox::load_or_create(&path).unwrap();
         let again = SecretBox::load_or_create(&path).unwrap();
-        assert_eq!(again.open(&b.seal("same key")).unwrap().expose(), "same key");
+        assert_eq!(
+            again.open(&b.seal("same key")).unwrap().expose(),
+            "same key"
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

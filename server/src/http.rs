@@ -13,8 +13,8 @@ use axum::extract::{FromRef, Request, State};
 use axum::middleware;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use leptos::prelude::provide_context;
 use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
 
 use crate::services::Services;
@@ -56,7 +56,9 @@ pub fn router(state: AppState) -> Router {
         .route("/fn/{*name}", post(server_fn))
         .nest("/api/v1", api_v1::router())
         .leptos_routes_with_context(&state, routes, context, shell)
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            app::shell,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), guard::pages))
         .layer(middleware::from_fn(guard::same_origin))
         .with_state(state)

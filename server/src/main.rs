@@ -6,7 +6,12 @@ async fn main() -> anyhow::Result<()> {
     let command = cli::Command::parse(std::env::args().skip(1))?;
     let settings = Settings::load()?;
     match command {
-        cli::Command::Serve => Application::build(settings).await?.run_until_stopped().await?,
+        cli::Command::Serve => {
+            Application::build(settings)
+                .await?
+                .run_until_stopped()
+                .await?
+        }
         other => cli::run(other, settings).await?,
     }
     Ok(())

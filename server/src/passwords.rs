@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 use tokio::sync::Semaphore;
 
@@ -53,7 +55,11 @@ impl Passwords {
         let password = password.to_owned();
         let matches = tokio::task::spawn_blocking(move || {
             PasswordHash::new(&hash)
-                .map(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+                .map(|parsed| {
+                    argon2()
+                        .verify_password(password.as_bytes(), &parsed)
+                        .is_ok()
+                })
                 .unwrap_or(false)
         })
         .await?;

@@ -71,7 +71,11 @@ fn user_view(row: &UserRow) -> UserView {
 }
 
 fn require(allowed: bool) -> Result<(), AppError> {
-    if allowed { Ok(()) } else { Err(AppError::Forbidden) }
+    if allowed {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
 }
 
 #[async_trait]
@@ -79,10 +83,20 @@ impl Backend for Services {
     async fn needs_setup(&self) -> Result<bool, AppError> {
         self.needs_setup().await
     }
-    async fn create_owner(&self, username: &str, password: &str, confirm: &str) -> Result<UserView, AppError> {
+    async fn create_owner(
+        &self,
+        username: &str,
+        password: &str,
+        confirm: &str,
+    ) -> Result<UserView, AppError> {
         self.create_owner(username, password, confirm).await
     }
-    async fn sign_in(&self, username: &str, password: &str, client: ClientInfo) -> Result<UserView, AppError> {
+    async fn sign_in(
+        &self,
+        username: &str,
+        password: &str,
+        client: ClientInfo,
+    ) -> Result<UserView, AppError> {
         self.sign_in(username, password, client).await
     }
     async fn sign_out(&self, user: &UserView) -> Result<(), AppError> {
@@ -100,7 +114,12 @@ impl Backend for Services {
     async fn get_app(&self, by: &UserView, sdkappid: &str) -> Result<AppDetail, AppError> {
         self.get_app(by, sdkappid).await
     }
-    async fn set_platforms(&self, by: &UserView, sdkappid: &str, platforms: &[String]) -> Result<AppDetail, AppError> {
+    async fn set_platforms(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+        platforms: &[String],
+    ) -> Result<AppDetail, AppError> {
         self.set_platforms(by, sdkappid, platforms).await
     }
     async fn reveal_secret_key(&self, by: &UserView, sdkappid: &str) -> Result<String, AppError> {
@@ -109,13 +128,29 @@ impl Backend for Services {
     async fn list_users(&self, by: &UserView) -> Result<Vec<UserView>, AppError> {
         self.list_users(by).await
     }
-    async fn create_user(&self, by: &UserView, username: &str, password: &str, role: &str) -> Result<UserView, AppError> {
+    async fn create_user(
+        &self,
+        by: &UserView,
+        username: &str,
+        password: &str,
+        role: &str,
+    ) -> Result<UserView, AppError> {
         self.create_user(by, username, password, role).await
     }
-    async fn set_role(&self, by: &UserView, username: &str, role: &str) -> Result<UserView, AppError> {
+    async fn set_role(
+        &self,
+        by: &UserView,
+        username: &str,
+        role: &str,
+    ) -> Result<UserView, AppError> {
         self.set_role(by, username, role).await
     }
-    async fn set_disabled(&self, by: &UserView, username: &str, disabled: bool) -> Result<UserView, AppError> {
+    async fn set_disabled(
+        &self,
+        by: &UserView,
+        username: &str,
+        disabled: bool,
+    ) -> Result<UserView, AppError> {
         self.set_disabled(by, username, disabled).await
     }
     async fn list_tokens(&self, by: &UserView) -> Result<Vec<TokenView>, AppError> {
@@ -127,7 +162,12 @@ impl Backend for Services {
     async fn revoke_token(&self, by: &UserView, id: i64) -> Result<(), AppError> {
         self.revoke_token(by, id).await
     }
-    async fn list_audit(&self, by: &UserView, before_id: Option<i64>, limit: i64) -> Result<Vec<AuditEntry>, AppError> {
+    async fn list_audit(
+        &self,
+        by: &UserView,
+        before_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, AppError> {
         self.list_audit(by, before_id, limit).await
     }
 }

@@ -31,7 +31,11 @@ pub async fn services(settings: &Settings) -> anyhow::Result<(Database, Arc<Serv
     let db = Database::connect(&settings.database).await?;
     let secrets = Arc::new(SecretBox::load_or_create(&settings.secret_key_file)?);
     let hashing = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let services = Arc::new(Services::new(db.pool.clone(), secrets, Passwords::new(hashing)));
+    let services = Arc::new(Services::new(
+        db.pool.clone(),
+        secrets,
+        Passwords::new(hashing),
+    ));
     Ok((db, services))
 }
 
@@ -48,13 +52,19 @@ impl Application {
         let router = match &db.sessions {
             SessionPool::Sqlite(pool) => {
                 let store = SqliteStore::new(pool.clone());
-                store.migrate().await.context("creating the session table")?;
+                store
+                    .migrate()
+                    .await
+                    .context("creating the session table")?;
                 spawn_cleanup(store.clone());
                 http::router(state.clone()).layer(session_layer(store, idle, &settings))
             }
             SessionPool::Postgres(pool) => {
                 let store = PostgresStore::new(pool.clone());
-                store.migrate().await.context("creating the session table")?;
+                store
+                    .migrate()
+                    .await
+                    .context("creating the session table")?;
                 spawn_cleanup(store.clone());
                 http::router(state.clone()).layer(session_layer(store, idle, &settings))
             }
@@ -62,11 +72,17 @@ impl Application {
         let listener = TcpListener::bind(settings.addr)
             .await
             .with_context(|| format!("listening on {}", settings.addr))?;
-        Ok(Self { listener, router, state })
+        Ok(Self {
+            listener,
+            router,
+            state,
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {
-        self.listener.local_addr().expect("a bound listener has an address")
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
     }
 
     pub fn state(&self) -> &AppState {
@@ -77,7 +93,8 @@ impl Application {
         tracing::info!(addr = %self.addr(), "pushdesk console listening");
         axum::serve(
             self.listener,
-            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown_signal())
         .await
@@ -115,7 +132,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -75,7 +75,10 @@ impl Database {
                 .connect_with(options)
                 .await
                 .with_context(|| format!("opening SQLite database {}", file.display()))?;
-            SQLITE_MIGRATIONS.run(&pool).await.context("applying SQLite migrations")?;
+            SQLITE_MIGRATIONS
+                .run(&pool)
+                .await
+                .context("applying SQLite migrations")?;
             SessionPool::Sqlite(pool)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = PgPoolOptions::new()
@@ -83,7 +86,10 @@ impl Database {
                 .connect(url)
                 .await
                 .context("connecting to PostgreSQL")?;
-            POSTGRES_MIGRATIONS.run(&pool).await.context("applying PostgreSQL migrations")?;
+            POSTGRES_MIGRATIONS
+                .run(&pool)
+                .await
+                .context("applying PostgreSQL migrations")?;
             SessionPool::Postgres(pool)
         } else {
             anyhow::bail!("DATABASE_URL must start with sqlite: or postgres:");

@@ -56,8 +56,12 @@ pub trait Backend: Send + Sync + 'static {
         password: &str,
         role: &str,
     ) -> Result<UserView, AppError>;
-    async fn set_role(&self, by: &UserView, username: &str, role: &str)
-    -> Result<UserView, AppError>;
+    async fn set_role(
+        &self,
+        by: &UserView,
+        username: &str,
+        role: &str,
+    ) -> Result<UserView, AppError>;
     async fn set_disabled(
         &self,
         by: &UserView,

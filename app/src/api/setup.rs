@@ -11,7 +11,9 @@ pub async fn create_owner(
 ) -> Result<(), AppError> {
     let result = async {
         let backend = super::backend()?;
-        backend.create_owner(&username, &password, &password_confirm).await
+        backend
+            .create_owner(&username, &password, &password_confirm)
+            .await
     }
     .await;
     super::answer(result)?;

@@ -14,7 +14,9 @@ pub async fn create_user(
     role: String,
 ) -> Result<UserView, AppError> {
     super::as_user(|backend, user| async move {
-        backend.create_user(&user, &username, &password, &role).await
+        backend
+            .create_user(&user, &username, &password, &role)
+            .await
     })
     .await
 }
@@ -27,8 +29,8 @@ pub async fn set_user_role(username: String, role: String) -> Result<UserView, A
 
 #[server(prefix = "/fn", endpoint = "set_user_disabled")]
 pub async fn set_user_disabled(username: String, disabled: bool) -> Result<UserView, AppError> {
-    super::as_user(|backend, user| async move {
-        backend.set_disabled(&user, &username, disabled).await
-    })
+    super::as_user(
+        |backend, user| async move { backend.set_disabled(&user, &username, disabled).await },
+    )
     .await
 }

@@ -7,16 +7,28 @@ use crate::i18n::Locale;
 #[serde(tag = "rule", rename_all = "snake_case")]
 pub enum Rule {
     Required,
-    TooShort { min: usize },
-    TooLong { max: usize },
+    TooShort {
+        min: usize,
+    },
+    TooLong {
+        max: usize,
+    },
     /// Characters outside the field's alphabet; the key names the alphabet.
-    Charset { allowed: String },
+    Charset {
+        allowed: String,
+    },
     Mismatch,
     Taken,
-    OneOf { allowed: Vec<String> },
-    Digits { len: usize },
+    OneOf {
+        allowed: Vec<String>,
+    },
+    Digits {
+        len: usize,
+    },
     /// A rule particular to one field, named by an i18n key.
-    Other { key: String },
+    Other {
+        key: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

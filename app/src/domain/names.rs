@@ -197,37 +197,72 @@ mod tests {
     fn usernames_are_folded_and_checked() {
         assert_eq!(Username::parse("  Alice_1 ").unwrap().as_str(), "alice_1");
         assert_eq!(rule(Username::parse("").unwrap_err()), Rule::Required);
-        assert_eq!(rule(Username::parse("ab").unwrap_err()), Rule::TooShort { min: 3 });
-        assert!(matches!(rule(Username::parse("1abc").unwrap_err()), Rule::Charset { .. }));
-        assert!(matches!(rule(Username::parse("a b c").unwrap_err()), Rule::Charset { .. }));
-        assert_eq!(rule(Username::parse(&"a".repeat(33)).unwrap_err()), Rule::TooLong { max: 32 });
+        assert_eq!(
+            rule(Username::parse("ab").unwrap_err()),
+            Rule::TooShort { min: 3 }
+        );
+        assert!(matches!(
+            rule(Username::parse("1abc").unwrap_err()),
+            Rule::Charset { .. }
+        ));
+        assert!(matches!(
+            rule(Username::parse("a b c").unwrap_err()),
+            Rule::Charset { .. }
+        ));
+        assert_eq!(
+            rule(Username::parse(&"a".repeat(33)).unwrap_err()),
+            Rule::TooLong { max: 32 }
+        );
     }
 
     #[test]
     fn passwords_need_length_and_a_matching_confirmation() {
-        assert_eq!(rule(Password::parse("short").unwrap_err()), Rule::TooShort { min: 10 });
         assert_eq!(
-            Password::parse_confirmed("long enough pw", "long enough pX").unwrap_err().field(),
+            rule(Password::parse("short").unwrap_err()),
+            Rule::TooShort { min: 10 }
+        );
+        assert_eq!(
+            Password::parse_confirmed("long enough pw", "long enough pX")
+                .unwrap_err()
+                .field(),
             Some("password_confirm")
         );
         assert!(Password::parse_confirmed("密码密码密码密码密码", "密码密码密码密码密码").is_ok());
-        assert_eq!(format!("{:?}", Password::parse("secret-secret").unwrap()), "Password(****)");
+        assert_eq!(
+            format!("{:?}", Password::parse("secret-secret").unwrap()),
+            "Password(****)"
+        );
     }
 
     #[test]
     fn app_names_are_trimmed_and_bounded() {
         assert_eq!(AppName::parse(" 即时通信 ").unwrap().as_str(), "即时通信");
         assert_eq!(rule(AppName::parse("   ").unwrap_err()), Rule::Required);
-        assert_eq!(rule(AppName::parse(&"名".repeat(41)).unwrap_err()), Rule::TooLong { max: 40 });
-        assert!(matches!(rule(AppName::parse("a\u{7}b").unwrap_err()), Rule::Charset { .. }));
+        assert_eq!(
+            rule(AppName::parse(&"名".repeat(41)).unwrap_err()),
+            Rule::TooLong { max: 40 }
+        );
+        assert!(matches!(
+            rule(AppName::parse("a\u{7}b").unwrap_err()),
+            Rule::Charset { .. }
+        ));
     }
 
     #[test]
     fn sdkappids_have_ten_digits() {
         assert_eq!(Sdkappid::parse("1400000001").unwrap().get(), 1_400_000_001);
-        assert_eq!(rule(Sdkappid::parse("140000000").unwrap_err()), Rule::Digits { len: 10 });
-        assert_eq!(rule(Sdkappid::parse("0400000001").unwrap_err()), Rule::Digits { len: 10 });
-        assert_eq!(rule(Sdkappid::parse("14000000x1").unwrap_err()), Rule::Digits { len: 10 });
+        assert_eq!(
+            rule(Sdkappid::parse("140000000").unwrap_err()),
+            Rule::Digits { len: 10 }
+        );
+        assert_eq!(
+            rule(Sdkappid::parse("0400000001").unwrap_err()),
+            Rule::Digits { len: 10 }
+        );
+        assert_eq!(
+            rule(Sdkappid::parse("14000000x1").unwrap_err()),
+            Rule::Digits { len: 10 }
+        );
         assert_eq!(rule(Sdkappid::parse("").unwrap_err()), Rule::Required);
     }
 }

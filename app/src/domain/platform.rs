@@ -110,6 +110,9 @@ mod tests {
         assert_eq!(Platform::join(&set), "android,ios");
         assert_eq!(Platform::split("android,ios"), set);
         assert_eq!(Platform::split(""), vec![]);
-        assert_eq!(Platform::parse("symbian").unwrap_err().field(), Some("platforms"));
+        assert_eq!(
+            Platform::parse("symbian").unwrap_err().field(),
+            Some("platforms")
+        );
     }
 }

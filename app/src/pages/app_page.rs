@@ -23,9 +23,13 @@ fn AppConfig() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let sdkappid = move || params.with(|p| p.get("sdkappid").unwrap_or_default());
-    let editing = Signal::derive(move || query.with(|q| q.get("edit").as_deref() == Some("platforms")));
+    let editing =
+        Signal::derive(move || query.with(|q| q.get("edit").as_deref() == Some("platforms")));
     let save = ServerAction::<SavePlatforms>::new();
-    let app = Resource::new(move || (sdkappid(), save.version().get()), |(id, _)| get_app(id));
+    let app = Resource::new(
+        move || (sdkappid(), save.version().get()),
+        |(id, _)| get_app(id),
+    );
     view! {
         <Transition fallback=move || view! { <p class="loading">{tr(l, "common.loading")}</p> }>
             {move || Suspend::new(async move {
@@ -82,7 +86,9 @@ fn AppDetailView(
 fn PlatformsList(platforms: Vec<Platform>) -> impl IntoView {
     let l = use_locale();
     if platforms.is_empty() {
-        return Either::Left(view! { <p class="muted" id="platforms">{tr(l, "app.no_platforms")}</p> });
+        return Either::Left(
+            view! { <p class="muted" id="platforms">{tr(l, "app.no_platforms")}</p> },
+        );
     }
     Either::Right(view! {
         <ul class="chips" id="platforms">

@@ -37,11 +37,20 @@ fn Users() -> impl IntoView {
     let set_disabled = ServerAction::<SetUserDisabled>::new();
     let create_error = super::action_error(create);
     let row_error = Signal::derive(move || {
-        set_role.value().get().and_then(|r| r.err())
+        set_role
+            .value()
+            .get()
+            .and_then(|r| r.err())
             .or_else(|| set_disabled.value().get().and_then(|r| r.err()))
     });
     let users = Resource::new(
-        move || (create.version().get(), set_role.version().get(), set_disabled.version().get()),
+        move || {
+            (
+                create.version().get(),
+                set_role.version().get(),
+                set_disabled.version().get(),
+            )
+        },
         |_| list_users(),
     );
     view! {
@@ -98,7 +107,11 @@ fn UserRow(
     set_disabled: ServerAction<SetUserDisabled>,
 ) -> impl IntoView {
     let l = use_locale();
-    let status = if user.disabled { "users.disabled" } else { "users.active" };
+    let status = if user.disabled {
+        "users.disabled"
+    } else {
+        "users.active"
+    };
     let username = user.username.clone();
     let role_username = user.username.clone();
     view! {

@@ -31,7 +31,10 @@ pub fn router() -> Router<AppState> {
         .route("/apps", get(list_apps).post(create_app))
         .route("/apps/{sdkappid}", get(get_app))
         .route("/apps/{sdkappid}/platforms", put(set_platforms))
-        .route("/apps/{sdkappid}/secret-key/reveal", post(reveal_secret_key))
+        .route(
+            "/apps/{sdkappid}/secret-key/reveal",
+            post(reveal_secret_key),
+        )
         .route("/users", get(list_users).post(create_user))
         .route("/users/{username}", patch(update_user))
         .route("/tokens", get(list_tokens).post(create_token))
@@ -91,15 +94,23 @@ pub struct Caller {
 
 impl Caller {
     fn fail(&self, error: AppError) -> ApiError {
-        ApiError { error, locale: self.locale }
+        ApiError {
+            error,
+            locale: self.locale,
+        }
     }
 }
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let ApiLocale(locale) = ApiLocale::from_request_parts(parts, state).await.unwrap_or(ApiLocale(Locale::En));
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let ApiLocale(locale) = ApiLocale::from_request_parts(parts, state)
+            .await
+            .unwrap_or(ApiLocale(Locale::En));
         let fail = |error| ApiError { error, locale };
         if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
             let token = auth
@@ -107,7 +118,11 @@ impl FromRequestParts<AppState> for Caller {
                 .ok()
                 .and_then(|v| v.strip_prefix("Bearer "))
                 .ok_or_else(|| fail(AppError::Unauthenticated))?;
-            let user = state.services.user_by_token(token.trim()).await.map_err(fail)?;
+            let user = state
+                .services
+                .user_by_token(token.trim())
+                .await
+                .map_err(fail)?;
             return Ok(Self { user, locale });
         }
         let session = parts
@@ -140,7 +155,9 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Body<T> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(Self(v)),
             Err(rejection) => Err(ApiError {
-                error: AppError::Malformed { detail: rejection_detail(&rejection) },
+                error: AppError::Malformed {
+                    detail: rejection_detail(&rejection),
+                },
                 locale,
             }),
         }
@@ -155,7 +172,10 @@ fn rejection_detail(r: &JsonRejection) -> String {
 }
 
 async fn not_found(ApiLocale(locale): ApiLocale) -> ApiError {
-    ApiError { error: AppError::NotFound, locale }
+    ApiError {
+        error: AppError::NotFound,
+        locale,
+    }
 }
 
 async fn openapi() -> impl IntoResponse {
@@ -207,7 +227,10 @@ async fn sign_in(
         .sign_in(&body.username, &body.password, client)
         .await
         .map_err(fail)?;
-    session.cycle_id().await.map_err(|_| fail(AppError::Internal))?;
+    session
+        .cycle_id()
+        .await
+        .map_err(|_| fail(AppError::Internal))?;
     session
         .insert(SESSION_USER_KEY, user.id)
         .await
@@ -215,9 +238,20 @@ async fn sign_in(
     Ok(Json(user))
 }
 
-async fn sign_out(State(state): State<AppState>, caller: Caller, session: Session) -> ApiResult<StatusCode> {
-    state.services.sign_out(&caller.user).await.map_err(|e| caller.fail(e))?;
-    session.flush().await.map_err(|_| caller.fail(AppError::Internal))?;
+async fn sign_out(
+    State(state): State<AppState>,
+    caller: Caller,
+    session: Session,
+) -> ApiResult<StatusCode> {
+    state
+        .services
+        .sign_out(&caller.user)
+        .await
+        .map_err(|e| caller.fail(e))?;
+    session
+        .flush()
+        .await
+        .map_err(|_| caller.fail(AppError::Internal))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -226,7 +260,11 @@ async fn me(caller: Caller) -> Json<UserView> {
 }
 
 async fn list_apps(State(state): State<AppState>, caller: Caller) -> ApiResult<impl IntoResponse> {
-    let apps = state.services.list_apps(&caller.user).await.map_err(|e| caller.fail(e))?;
+    let apps = state
+        .services
+        .list_apps(&caller.user)
+        .await
+        .map_err(|e| caller.fail(e))?;
     Ok(Json(apps))
 }
 
@@ -299,7 +337,11 @@ async fn reveal_secret_key(
 }
 
 async fn list_users(State(state): State<AppState>, caller: Caller) -> ApiResult<impl IntoResponse> {
-    let users = state.services.list_users(&caller.user).await.map_err(|e| caller.fail(e))?;
+    let users = state
+        .services
+        .list_users(&caller.user)
+        .await
+        .map_err(|e| caller.fail(e))?;
     Ok(Json(users))
 }
 
@@ -342,7 +384,13 @@ async fn update_user(
     }
     let mut user = None;
     if let Some(role) = &body.role {
-        user = Some(state.services.set_role(&caller.user, &username, role).await.map_err(|e| caller.fail(e))?);
+        user = Some(
+            state
+                .services
+                .set_role(&caller.user, &username, role)
+                .await
+                .map_err(|e| caller.fail(e))?,
+        );
     }
     if let Some(disabled) = body.disabled {
         user = Some(
@@ -356,8 +404,15 @@ async fn update_user(
     Ok(Json(user))
 }
 
-async fn list_tokens(State(state): State<AppState>, caller: Caller) -> ApiResult<impl IntoResponse> {
-    let tokens = state.services.list_tokens(&caller.user).await.map_err(|e| caller.fail(e))?;
+async fn list_tokens(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<impl IntoResponse> {
+    let tokens = state
+        .services
+        .list_tokens(&caller.user)
+        .await
+        .map_err(|e| caller.fail(e))?;
     Ok(Json(tokens))
 }
 
@@ -385,8 +440,14 @@ async fn revoke_token(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let id = id.parse::<i64>().map_err(|_| caller.fail(AppError::NotFound))?;
-    state.services.revoke_token(&caller.user, id).await.map_err(|e| caller.fail(e))?;
+    let id = id
+        .parse::<i64>()
+        .map_err(|_| caller.fail(AppError::NotFound))?;
+    state
+        .services
+        .revoke_token(&caller.user, id)
+        .await
+        .map_err(|e| caller.fail(e))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -399,8 +460,14 @@ async fn list_audit(
         query
             .get(field)
             .map(|v| {
-                v.parse::<i64>()
-                    .map_err(|_| caller.fail(AppError::invalid(field, Rule::Other { key: "rule.integer".into() })))
+                v.parse::<i64>().map_err(|_| {
+                    caller.fail(AppError::invalid(
+                        field,
+                        Rule::Other {
+                            key: "rule.integer".into(),
+                        },
+                    ))
+                })
             })
             .transpose()
     };
@@ -411,6 +478,10 @@ async fn list_audit(
         .list_audit(&caller.user, before_id, limit)
         .await
         .map_err(|e| caller.fail(e))?;
-    let next_before_id = (items.len() as i64 == limit.clamp(1, 200)).then(|| items.last().map(|e| e.id)).flatten();
-    Ok(Json(json!({ "items": items, "next_before_id": next_before_id })))
+    let next_before_id = (items.len() as i64 == limit.clamp(1, 200))
+        .then(|| items.last().map(|e| e.id))
+        .flatten();
+    Ok(Json(
+        json!({ "items": items, "next_before_id": next_before_id }),
+    ))
 }

@@ -37,7 +37,9 @@ impl Services {
         for _ in 0..5 {
             let now = unix_now();
             let mut tx = self.db.begin().await.map_err(db_err)?;
-            let row = match store::apps::insert(&mut *tx, name.as_str(), &sealed, Some(by.id), now).await {
+            let row = match store::apps::insert(&mut *tx, name.as_str(), &sealed, Some(by.id), now)
+                .await
+            {
                 Err(StoreError::Unique) => continue,
                 other => other?,
             };
@@ -56,12 +58,17 @@ impl Services {
                 secret_key,
             });
         }
-        Err(internal("creating app", "no free SDKAppID after 5 attempts"))
+        Err(internal(
+            "creating app",
+            "no free SDKAppID after 5 attempts",
+        ))
     }
 
     async fn app_row(&self, sdkappid: &str) -> Result<AppRow, AppError> {
         let id = Sdkappid::parse(sdkappid)?;
-        store::apps::get(&self.db, id.get()).await?.ok_or(AppError::NotFound)
+        store::apps::get(&self.db, id.get())
+            .await?
+            .ok_or(AppError::NotFound)
     }
 
     fn detail(&self, row: &AppRow) -> Result<AppDetail, AppError> {
@@ -109,7 +116,11 @@ impl Services {
         self.get_app(by, sdkappid).await
     }
 
-    pub async fn reveal_secret_key(&self, by: &UserView, sdkappid: &str) -> Result<String, AppError> {
+    pub async fn reveal_secret_key(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+    ) -> Result<String, AppError> {
         require(by.role.can_reveal_secrets())?;
         let row = self.app_row(sdkappid).await?;
         let secret = self

@@ -44,7 +44,14 @@ impl Services {
             Err(StoreError::Unique) => return Err(AppError::NotFound),
             other => other?,
         }
-        let row = store::users::insert(&mut *tx, username.as_str(), &hash, Role::Owner.as_str(), now).await?;
+        let row = store::users::insert(
+            &mut *tx,
+            username.as_str(),
+            &hash,
+            Role::Owner.as_str(),
+            now,
+        )
+        .await?;
         let event = NewEvent {
             actor: username.as_str(),
             action: "setup",

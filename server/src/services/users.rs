@@ -7,11 +7,21 @@ use crate::store::{self, StoreError};
 use crate::unix_now;
 
 fn self_change(field: &str) -> AppError {
-    AppError::invalid(field, Rule::Other { key: "rule.self_change".into() })
+    AppError::invalid(
+        field,
+        Rule::Other {
+            key: "rule.self_change".into(),
+        },
+    )
 }
 
 fn last_owner(field: &str) -> AppError {
-    AppError::invalid(field, Rule::Other { key: "rule.last_owner".into() })
+    AppError::invalid(
+        field,
+        Rule::Other {
+            key: "rule.last_owner".into(),
+        },
+    )
 }
 
 impl Services {
@@ -40,7 +50,9 @@ impl Services {
             .map_err(|e| internal("hashing", e))?;
         let now = unix_now();
         let mut tx = self.db.begin().await.map_err(db_err)?;
-        let row = match store::users::insert(&mut *tx, username.as_str(), &hash, role.as_str(), now).await {
+        let row = match store::users::insert(&mut *tx, username.as_str(), &hash, role.as_str(), now)
+            .await
+        {
             Err(StoreError::Unique) => {
                 return Err(AppError::Conflict(app::domain::FieldError::new(
                     Username::FIELD,
@@ -77,7 +89,9 @@ impl Services {
         let now = unix_now();
         let mut tx = self.db.begin().await.map_err(db_err)?;
         store::users::mark_set_up(&mut *tx, now).await?;
-        let row = match store::users::insert(&mut *tx, username.as_str(), &hash, role.as_str(), now).await {
+        let row = match store::users::insert(&mut *tx, username.as_str(), &hash, role.as_str(), now)
+            .await
+        {
             Err(StoreError::Unique) => {
                 return Err(AppError::Conflict(app::domain::FieldError::new(
                     Username::FIELD,
@@ -98,7 +112,12 @@ impl Services {
     }
 
     /// The target user, after checking that `by` may manage someone of that role.
-    async fn managed_user(&self, by: &UserView, username: &str, field: &str) -> Result<UserRow, AppError> {
+    async fn managed_user(
+        &self,
+        by: &UserView,
+        username: &str,
+        field: &str,
+    ) -> Result<UserRow, AppError> {
         require(by.role.can_manage_users())?;
         let username = Username::parse(username)?;
         let target = store::users::by_username(&self.db, username.as_str())
@@ -111,7 +130,12 @@ impl Services {
         Ok(target)
     }
 
-    pub async fn set_role(&self, by: &UserView, username: &str, role: &str) -> Result<UserView, AppError> {
+    pub async fn set_role(
+        &self,
+        by: &UserView,
+        username: &str,
+        role: &str,
+    ) -> Result<UserView, AppError> {
         let target = self.managed_user(by, username, Role::FIELD).await?;
         let role = Role::parse(role)?;
         require(by.role.can_assign(role))?;
@@ -132,7 +156,12 @@ impl Services {
         self.user_row(target.id).await
     }
 
-    pub async fn set_disabled(&self, by: &UserView, username: &str, disabled: bool) -> Result<UserView, AppError> {
+    pub async fn set_disabled(
+        &self,
+        by: &UserView,
+        username: &str,
+        disabled: bool,
+    ) -> Result<UserView, AppError> {
         let target = self.managed_user(by, username, "disabled").await?;
         let now = unix_now();
         let mut tx = self.db.begin().await.map_err(db_err)?;
@@ -142,7 +171,11 @@ impl Services {
         }
         let event = NewEvent {
             actor: &by.username,
-            action: if disabled { "user_disabled" } else { "user_enabled" },
+            action: if disabled {
+                "user_disabled"
+            } else {
+                "user_enabled"
+            },
             object: &format!("user:{}", target.username),
             detail: "",
         };

@@ -43,7 +43,10 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(db: E) -> StoreResult<Vec
         .map_err(StoreError::from_sqlx)
 }
 
-pub async fn get<'e, E: Executor<'e, Database = Any>>(db: E, sdkappid: i64) -> StoreResult<Option<AppRow>> {
+pub async fn get<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    sdkappid: i64,
+) -> StoreResult<Option<AppRow>> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM apps WHERE sdkappid = $1"))
         .bind(sdkappid)
         .fetch_optional(db)

@@ -21,16 +21,22 @@ pub struct NewEvent<'a> {
     pub detail: &'a str,
 }
 
-pub async fn insert<'e, E: Executor<'e, Database = Any>>(db: E, event: NewEvent<'_>, now: i64) -> StoreResult<()> {
-    sqlx::query("INSERT INTO audit_events (at, actor, action, object, detail) VALUES ($1, $2, $3, $4, $5)")
-        .bind(now)
-        .bind(event.actor)
-        .bind(event.action)
-        .bind(event.object)
-        .bind(event.detail)
-        .execute(db)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+pub async fn insert<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    event: NewEvent<'_>,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO audit_events (at, actor, action, object, detail) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(now)
+    .bind(event.actor)
+    .bind(event.action)
+    .bind(event.object)
+    .bind(event.detail)
+    .execute(db)
+    .await
+    .map_err(StoreError::from_sqlx)?;
     Ok(())
 }
 

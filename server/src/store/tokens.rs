@@ -63,7 +63,11 @@ pub async fn by_digest<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// Notes a use, at most once a minute per token, to keep reads from turning into writes.
-pub async fn touch<'e, E: Executor<'e, Database = Any>>(db: E, id: i64, now: i64) -> StoreResult<()> {
+pub async fn touch<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+    now: i64,
+) -> StoreResult<()> {
     sqlx::query(
         "UPDATE api_tokens SET last_used_at = $1 \
          WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)",

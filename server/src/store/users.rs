@@ -34,11 +34,13 @@ pub async fn claim_setup<'e, E: Executor<'e, Database = Any>>(db: E, now: i64) -
 
 /// Marks the installation as set up if it is not yet (a user created from the shell).
 pub async fn mark_set_up<'e, E: Executor<'e, Database = Any>>(db: E, now: i64) -> StoreResult<()> {
-    sqlx::query("INSERT INTO installation (id, set_up_at) VALUES (1, $1) ON CONFLICT (id) DO NOTHING")
-        .bind(now)
-        .execute(db)
-        .await
-        .map_err(StoreError::from_sqlx)?;
+    sqlx::query(
+        "INSERT INTO installation (id, set_up_at) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(now)
+    .execute(db)
+    .await
+    .map_err(StoreError::from_sqlx)?;
     Ok(())
 }
 
@@ -62,23 +64,30 @@ pub async fn insert<'e, E: Executor<'e, Database = Any>>(
     .map_err(StoreError::from_sqlx)
 }
 
-pub async fn by_id<'e, E: Executor<'e, Database = Any>>(db: E, id: i64) -> StoreResult<Option<UserRow>> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM console_users WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(db)
-        .await
-        .map_err(StoreError::from_sqlx)
+pub async fn by_id<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+) -> StoreResult<Option<UserRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM console_users WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await
+    .map_err(StoreError::from_sqlx)
 }
 
 pub async fn by_username<'e, E: Executor<'e, Database = Any>>(
     db: E,
     username: &str,
 ) -> StoreResult<Option<UserRow>> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM console_users WHERE username = $1"))
-        .bind(username)
-        .fetch_optional(db)
-        .await
-        .map_err(StoreError::from_sqlx)
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM console_users WHERE username = $1"
+    ))
+    .bind(username)
+    .fetch_optional(db)
+    .await
+    .map_err(StoreError::from_sqlx)
 }
 
 pub async fn list<'e, E: Executor<'e, Database = Any>>(db: E) -> StoreResult<Vec<UserRow>> {
@@ -88,7 +97,11 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(db: E) -> StoreResult<Vec
         .map_err(StoreError::from_sqlx)
 }
 
-pub async fn set_role<'e, E: Executor<'e, Database = Any>>(db: E, id: i64, role: &str) -> StoreResult<()> {
+pub async fn set_role<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+    role: &str,
+) -> StoreResult<()> {
     sqlx::query("UPDATE console_users SET role = $1 WHERE id = $2")
         .bind(role)
         .bind(id)
@@ -113,11 +126,10 @@ pub async fn set_disabled<'e, E: Executor<'e, Database = Any>>(
 }
 
 pub async fn count_active_owners<'e, E: Executor<'e, Database = Any>>(db: E) -> StoreResult<i64> {
-    let (n,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM console_users WHERE role = 'owner' AND disabled = 0",
-    )
-    .fetch_one(db)
-    .await
-    .map_err(StoreError::from_sqlx)?;
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM console_users WHERE role = 'owner' AND disabled = 0")
+            .fetch_one(db)
+            .await
+            .map_err(StoreError::from_sqlx)?;
     Ok(n)
 }

@@ -68,7 +68,10 @@ pub fn settings(database_url: &str, dir: &std::path::Path) -> Settings {
     let vars: HashMap<String, String> = [
         ("DATABASE_URL", database_url.to_owned()),
         ("PUSHDESK_ADDR", "127.0.0.1:0".to_owned()),
-        ("PUSHDESK_SECRET_KEY_FILE", dir.join("secret.key").display().to_string()),
+        (
+            "PUSHDESK_SECRET_KEY_FILE",
+            dir.join("secret.key").display().to_string(),
+        ),
         (
             "LEPTOS_SITE_ROOT",
             std::env::var("PUSHDESK_SITE_ROOT").unwrap_or_else(|_| "../target/site".into()),
@@ -87,7 +90,9 @@ pub async fn spawn_app(engine: Engine) -> TestApp {
 }
 
 pub async fn spawn_on(database_url: String, dir: PathBuf) -> TestApp {
-    let app = Application::build(settings(&database_url, &dir)).await.unwrap();
+    let app = Application::build(settings(&database_url, &dir))
+        .await
+        .unwrap();
     let base = format!("http://{}", app.addr());
     tokio::spawn(app.run_until_stopped());
     TestApp {
@@ -112,15 +117,30 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, body: Value) -> Response {
-        self.client.post(self.url(path)).json(&body).send().await.unwrap()
+        self.client
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn put(&self, path: &str, body: Value) -> Response {
-        self.client.put(self.url(path)).json(&body).send().await.unwrap()
+        self.client
+            .put(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn patch(&self, path: &str, body: Value) -> Response {
-        self.client.patch(self.url(path)).json(&body).send().await.unwrap()
+        self.client
+            .patch(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn get(&self, path: &str) -> Response {
@@ -141,9 +161,17 @@ impl TestApp {
 
     pub async fn sign_in(&self, username: &str, password: &str) {
         let res = self
-            .post("/api/v1/session", json!({"username": username, "password": password}))
+            .post(
+                "/api/v1/session",
+                json!({"username": username, "password": password}),
+            )
             .await;
-        assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
+        assert_eq!(
+            res.status(),
+            StatusCode::OK,
+            "{}",
+            res.text().await.unwrap()
+        );
     }
 
     /// Another browser: its own cookies, same server.
@@ -163,7 +191,12 @@ impl TestApp {
                 json!({"username": username, "password": "a long password", "role": role}),
             )
             .await;
-        assert_eq!(res.status(), StatusCode::CREATED, "{}", res.text().await.unwrap());
+        assert_eq!(
+            res.status(),
+            StatusCode::CREATED,
+            "{}",
+            res.text().await.unwrap()
+        );
         let other = self.other_client();
         other.sign_in(username, "a long password").await;
         other
@@ -171,7 +204,12 @@ impl TestApp {
 }
 
 /// Asserts an `/api/v1` error: status, code and (if any) field.
-pub async fn assert_error(res: Response, status: StatusCode, code: &str, field: Option<&str>) -> Value {
+pub async fn assert_error(
+    res: Response,
+    status: StatusCode,
+    code: &str,
+    field: Option<&str>,
+) -> Value {
     assert_eq!(res.status(), status);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"]["code"], code, "{body}");

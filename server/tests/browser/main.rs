@@ -12,12 +12,22 @@ use serde_json::json;
 use webdriver::Browser;
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn temp_dir(tag: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    let dir = std::env::temp_dir().join(format!("pushdesk-browser-{tag}-{}-{nanos}", std::process::id()));
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let dir = std::env::temp_dir().join(format!(
+        "pushdesk-browser-{tag}-{}-{nanos}",
+        std::process::id()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -65,7 +75,10 @@ async fn start_server() -> Server {
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_pushdesk"))
         .current_dir(&dir)
-        .env("DATABASE_URL", format!("sqlite://{}/pushdesk.db?mode=rwc", dir.display()))
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/pushdesk.db?mode=rwc", dir.display()),
+        )
         .env("PUSHDESK_ADDR", format!("127.0.0.1:{port}"))
         .env("LEPTOS_SITE_ROOT", &site)
         .stdout(Stdio::null())
@@ -75,7 +88,10 @@ async fn start_server() -> Server {
     let base = format!("http://127.0.0.1:{port}");
     let process = Running(child);
     wait_until_ready(&format!("{base}/healthz"), "pushdesk").await;
-    Server { base, _process: process }
+    Server {
+        base,
+        _process: process,
+    }
 }
 
 struct Driver {
@@ -94,7 +110,10 @@ async fn start_driver() -> Driver {
     let url = format!("http://127.0.0.1:{port}");
     let process = Running(child);
     wait_until_ready(&format!("{url}/status"), "chromedriver").await;
-    Driver { url, _process: process }
+    Driver {
+        url,
+        _process: process,
+    }
 }
 
 async fn sign_in(b: &Browser, base: &str, username: &str, password: &str) {
@@ -117,12 +136,16 @@ async fn an_owner_sets_up_signs_in_creates_an_app_and_ticks_platforms() {
     b.wait_hydrated().await;
     b.assert_console_clean().await;
     b.fill("input[name=username]", "owner").await;
-    b.fill("input[name=password]", "correct horse battery").await;
-    b.fill("input[name=password_confirm]", "correct horse battery!").await;
+    b.fill("input[name=password]", "correct horse battery")
+        .await;
+    b.fill("input[name=password_confirm]", "correct horse battery!")
+        .await;
     b.click("button[type=submit]").await;
-    b.wait_for("p.field-error[data-field=password_confirm]").await;
+    b.wait_for("p.field-error[data-field=password_confirm]")
+        .await;
     b.wait_for_text("两次输入的密码不一致").await;
-    b.fill("input[name=password_confirm]", "correct horse battery").await;
+    b.fill("input[name=password_confirm]", "correct horse battery")
+        .await;
     b.click("button[type=submit]").await;
     b.wait_for_url("/signin?created=1").await;
     b.wait_for_text("所有者已创建").await;
@@ -135,7 +158,8 @@ async fn an_owner_sets_up_signs_in_creates_an_app_and_ticks_platforms() {
     sign_in(&b, base, "owner", "wrong password!!").await;
     b.wait_for_text("用户名或密码错误").await;
     b.wait_hydrated().await;
-    b.fill("input[name=password]", "correct horse battery").await;
+    b.fill("input[name=password]", "correct horse battery")
+        .await;
     b.click("button[type=submit]").await;
     b.wait_for_url("/apps").await;
     b.wait_for_text("创建应用").await;
@@ -160,7 +184,10 @@ async fn an_owner_sets_up_signs_in_creates_an_app_and_ticks_platforms() {
     b.refresh().await;
     b.wait_for("ul#platforms li[data-platform=android]").await;
     let shown = b.text("ul#platforms").await;
-    assert!(shown.contains("Android") && shown.contains("iOS"), "{shown}");
+    assert!(
+        shown.contains("Android") && shown.contains("iOS"),
+        "{shown}"
+    );
     b.wait_hydrated().await;
     b.assert_console_clean().await;
 
@@ -177,12 +204,22 @@ async fn an_owner_sets_up_signs_in_creates_an_app_and_ticks_platforms() {
 
     sign_in(&b, base, "vera", "a long password").await;
     b.wait_for_url("/apps").await;
-    b.goto(&format!("{base}/apps/1400000001?edit=platforms")).await;
+    b.goto(&format!("{base}/apps/1400000001?edit=platforms"))
+        .await;
     b.wait_for_text("基础配置").await;
     b.wait_hydrated().await;
-    assert!(b.find("#edit-platforms").await.is_none(), "a viewer sees no 编辑");
-    assert!(b.find("#save-platforms").await.is_none(), "a viewer gets no platform form");
-    assert!(b.find("#reveal-secret").await.is_none(), "a viewer cannot reveal the key");
+    assert!(
+        b.find("#edit-platforms").await.is_none(),
+        "a viewer sees no 编辑"
+    );
+    assert!(
+        b.find("#save-platforms").await.is_none(),
+        "a viewer gets no platform form"
+    );
+    assert!(
+        b.find("#reveal-secret").await.is_none(),
+        "a viewer cannot reveal the key"
+    );
 
     // The server refuses, not just the page.
     let status = b
@@ -227,6 +264,9 @@ async fn sign_in_and_app_creation_work_with_javascript_disabled() {
     b.fill("input[name=name]", "No script").await;
     b.click("button[type=submit].primary").await;
     b.wait_for("tr[data-sdkappid='1400000001']").await;
-    assert!(b.find("body[data-hydrated]").await.is_none(), "JavaScript was meant to be off");
+    assert!(
+        b.find("body[data-hydrated]").await.is_none(),
+        "JavaScript was meant to be off"
+    );
     b.quit().await;
 }

@@ -53,7 +53,11 @@ impl Browser {
             .as_str()
             .unwrap_or_else(|| panic!("no WebDriver session: {res}"))
             .to_owned();
-        Self { http, session, driver: driver.to_owned() }
+        Self {
+            http,
+            session,
+            driver: driver.to_owned(),
+        }
     }
 
     async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
@@ -75,7 +79,11 @@ impl Browser {
     }
 
     pub async fn url(&self) -> String {
-        self.call(reqwest::Method::GET, "/url", None).await.as_str().unwrap_or_default().to_owned()
+        self.call(reqwest::Method::GET, "/url", None)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     pub async fn refresh(&self) {
@@ -83,7 +91,9 @@ impl Browser {
     }
 
     pub async fn find(&self, css: &str) -> Option<Element> {
-        let v = self.post("/element", json!({"using": "css selector", "value": css})).await;
+        let v = self
+            .post("/element", json!({"using": "css selector", "value": css}))
+            .await;
         v[ELEMENT].as_str().map(|id| Element(id.to_owned()))
     }
 
@@ -95,7 +105,11 @@ impl Browser {
                 return e;
             }
             if start.elapsed() > Duration::from_secs(10) {
-                panic!("{css} did not appear on {}:\n{}", self.url().await, self.text("body").await);
+                panic!(
+                    "{css} did not appear on {}:\n{}",
+                    self.url().await,
+                    self.text("body").await
+                );
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -124,7 +138,10 @@ impl Browser {
                 return;
             }
             if start.elapsed() > Duration::from_secs(10) {
-                panic!("expected a URL ending in {suffix}, still at {url}:\n{}", self.text("body").await);
+                panic!(
+                    "expected a URL ending in {suffix}, still at {url}:\n{}",
+                    self.text("body").await
+                );
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -143,19 +160,28 @@ impl Browser {
     }
 
     pub async fn element_text(&self, e: &Element) -> String {
-        let v = self.call(reqwest::Method::GET, &format!("/element/{}/text", e.0), None).await;
+        let v = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/element/{}/text", e.0),
+                None,
+            )
+            .await;
         v.as_str().unwrap_or_default().to_owned()
     }
 
     pub async fn fill(&self, css: &str, value: &str) {
         let e = self.wait_for(css).await;
-        self.post(&format!("/element/{}/clear", e.0), json!({})).await;
-        self.post(&format!("/element/{}/value", e.0), json!({"text": value})).await;
+        self.post(&format!("/element/{}/clear", e.0), json!({}))
+            .await;
+        self.post(&format!("/element/{}/value", e.0), json!({"text": value}))
+            .await;
     }
 
     pub async fn click(&self, css: &str) {
         let e = self.wait_for(css).await;
-        self.post(&format!("/element/{}/click", e.0), json!({})).await;
+        self.post(&format!("/element/{}/click", e.0), json!({}))
+            .await;
     }
 
     pub async fn select(&self, css: &str, value: &str) {
@@ -164,14 +190,19 @@ impl Browser {
 
     pub async fn is_selected(&self, css: &str) -> bool {
         let e = self.wait_for(css).await;
-        self.call(reqwest::Method::GET, &format!("/element/{}/selected", e.0), None)
-            .await
-            .as_bool()
-            .unwrap_or(false)
+        self.call(
+            reqwest::Method::GET,
+            &format!("/element/{}/selected", e.0),
+            None,
+        )
+        .await
+        .as_bool()
+        .unwrap_or(false)
     }
 
     pub async fn script(&self, js: &str) -> Value {
-        self.post("/execute/async", json!({"script": js, "args": []})).await
+        self.post("/execute/async", json!({"script": js, "args": []}))
+            .await
     }
 
     /// Browser console entries since the last call.
@@ -181,7 +212,13 @@ impl Browser {
             .map(|entries| {
                 entries
                     .iter()
-                    .map(|e| format!("{} {}", e["level"].as_str().unwrap_or(""), e["message"].as_str().unwrap_or("")))
+                    .map(|e| {
+                        format!(
+                            "{} {}",
+                            e["level"].as_str().unwrap_or(""),
+                            e["message"].as_str().unwrap_or("")
+                        )
+                    })
                     .collect()
             })
             .unwrap_or_default()
@@ -195,12 +232,23 @@ impl Browser {
             .into_iter()
             .filter(|line| {
                 let l = line.to_lowercase();
-                ["panicked", "hydrat", "unreachable", "runtimeerror", "webassembly", "uncaught"]
-                    .iter()
-                    .any(|needle| l.contains(needle))
+                [
+                    "panicked",
+                    "hydrat",
+                    "unreachable",
+                    "runtimeerror",
+                    "webassembly",
+                    "uncaught",
+                ]
+                .iter()
+                .any(|needle| l.contains(needle))
             })
             .collect();
-        assert!(bad.is_empty(), "the browser console reported errors:\n{}", bad.join("\n"));
+        assert!(
+            bad.is_empty(),
+            "the browser console reported errors:\n{}",
+            bad.join("\n")
+        );
     }
 
     pub async fn quit(self) {
