@@ -67,16 +67,16 @@ test-tools:
 	@command -v chromedriver >/dev/null && command -v chromium >/dev/null \
 	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
 
+# `-p server -p app` in one command: features unify as in the real build, so nothing compiles twice.
 lint: tools
 	cargo fmt --all --check
-	cargo clippy -p server --all-targets -- -D warnings
-	cargo clippy -p app --features ssr --all-targets -- -D warnings
+	cargo clippy -p server -p app --features app/ssr --all-targets -- -D warnings
 	cargo clippy -p app --no-default-features --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
 ## Every test: lints, unit tests, the API suite on SQLite and PostgreSQL, the browser suite.
 test: lint site test-tools
-	cargo test --release -p app --features ssr
-	PUSHDESK_SITE_ROOT=$(CURDIR)/$(SITE) cargo test --release -p server -- --test-threads=2
+	PUSHDESK_SITE_ROOT=$(CURDIR)/$(SITE) cargo test --release -p server -p app --features app/ssr \
+	  -- --test-threads=2
 
 clean:
 	cargo clean
