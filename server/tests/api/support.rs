@@ -49,6 +49,7 @@ pub async fn fresh_database(engine: Engine, dir: &std::path::Path) -> String {
             let mut admin = sqlx::PgConnection::connect(&format!("{server}/postgres"))
                 .await
                 .expect("PostgreSQL must run on 127.0.0.1:5432 for the tests (see README)");
+            drop_old_test_databases(&mut admin).await;
             sqlx::query(&format!("CREATE DATABASE {name}"))
                 .execute(&mut admin)
                 .await
@@ -56,6 +57,26 @@ pub async fn fresh_database(engine: Engine, dir: &std::path::Path) -> String {
             format!("{server}/{name}")
         }
     }
+}
+
+/// Once per run, before the first new database: drop what earlier runs left behind.
+async fn drop_old_test_databases(admin: &mut sqlx::PgConnection) {
+    static DONE: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    DONE.get_or_init(|| async {
+        let prefix = format!("pushdesk_test_{}_", std::process::id());
+        let old: Vec<(String,)> =
+            sqlx::query_as("SELECT datname FROM pg_database WHERE datname LIKE 'pushdesk_test_%'")
+                .fetch_all(&mut *admin)
+                .await
+                .unwrap_or_default();
+        for (name,) in old.into_iter().filter(|(n,)| !n.starts_with(&prefix)) {
+            // Another run may still use it: then it stays, and a later run drops it.
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+                .execute(&mut *admin)
+                .await;
+        }
+    })
+    .await;
 }
 
 pub fn test_dir() -> PathBuf {
