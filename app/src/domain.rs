@@ -8,7 +8,7 @@ mod time;
 mod views;
 
 pub use error::{AppError, FieldError, Rule};
-pub use names::{AppName, Password, Sdkappid, TokenName, Username};
+pub use names::{AppName, PackageName, Password, Sdkappid, TokenName, Username};
 pub use platform::Platform;
 pub use role::Role;
 pub use time::format_unix;

@@ -17,6 +17,7 @@ use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
 
+use crate::sandbox::Sandbox;
 use crate::services::Services;
 use crate::store::Database;
 
@@ -39,8 +40,9 @@ impl AppState {
     }
 }
 
-/// Everything but the session layer, which startup adds around it.
-pub fn router(state: AppState) -> Router {
+/// Everything but the session layer, which startup adds around it. The MiPush sandbox is
+/// mounted only when given.
+pub fn router(state: AppState, sandbox: Option<Sandbox>) -> Router {
     let routes = generate_route_list(app::App);
     let context = {
         let backend = state.backend();
@@ -50,7 +52,11 @@ pub fn router(state: AppState) -> Router {
         let options = state.leptos.clone();
         move || app::shell(options.clone())
     };
-    Router::new()
+    let mut router = Router::new();
+    if let Some(sandbox) = sandbox {
+        router = router.nest("/sandbox/mipush", crate::sandbox::router(sandbox));
+    }
+    router
         .route("/healthz", get(misc::healthz))
         .route("/locale/{lang}", get(misc::set_locale))
         .route("/fn/{*name}", post(server_fn))

@@ -5,11 +5,19 @@ pub mod config;
 pub mod crypto;
 pub mod http;
 pub mod passwords;
+pub mod sandbox;
 pub mod services;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
 pub mod throttle;
+pub mod vendors;
+
+/// rustls with ring for every HTTPS client in the process (reqwest is built without a default
+/// provider). Idempotent.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
 
 /// Seconds since the Unix epoch: the one clock of the store and the audit log.
 pub fn unix_now() -> i64 {

@@ -15,6 +15,7 @@ use crate::config::Settings;
 use crate::crypto::SecretBox;
 use crate::http::{self, AppState};
 use crate::passwords::Passwords;
+use crate::sandbox::Sandbox;
 use crate::services::Services;
 use crate::store::{Database, SessionPool};
 
@@ -48,6 +49,7 @@ impl Application {
             services,
             db: db.clone(),
         };
+        let sandbox = settings.sandbox.then(|| Sandbox::new(db.pool.clone()));
         let idle = CookieDuration::seconds(settings.session.idle_timeout.as_secs() as i64);
         let router = match &db.sessions {
             SessionPool::Sqlite(pool) => {
@@ -57,7 +59,8 @@ impl Application {
                     .await
                     .context("creating the session table")?;
                 spawn_cleanup(store.clone());
-                http::router(state.clone()).layer(session_layer(store, idle, &settings))
+                http::router(state.clone(), sandbox.clone())
+                    .layer(session_layer(store, idle, &settings))
             }
             SessionPool::Postgres(pool) => {
                 let store = PostgresStore::new(pool.clone());
@@ -66,7 +69,8 @@ impl Application {
                     .await
                     .context("creating the session table")?;
                 spawn_cleanup(store.clone());
-                http::router(state.clone()).layer(session_layer(store, idle, &settings))
+                http::router(state.clone(), sandbox.clone())
+                    .layer(session_layer(store, idle, &settings))
             }
         };
         let listener = TcpListener::bind(settings.addr)

@@ -4,6 +4,7 @@
 
 pub mod apps;
 pub mod audit;
+pub mod sandbox;
 pub mod tokens;
 pub mod users;
 
@@ -41,7 +42,7 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    fn from_sqlx(e: sqlx::Error) -> Self {
+    pub(crate) fn from_sqlx(e: sqlx::Error) -> Self {
         match &e {
             sqlx::Error::Database(d) if d.is_unique_violation() => Self::Unique,
             _ => Self::Other(e),

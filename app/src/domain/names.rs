@@ -148,6 +148,44 @@ impl TokenName {
     }
 }
 
+/// An Android application id such as `com.example.im`: at least two dot-separated segments,
+/// each a letter followed by letters, digits or `_`; at most 255 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PackageName(String);
+
+impl PackageName {
+    pub const FIELD: &'static str = "package_name";
+
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        let s = required_trimmed(Self::FIELD, raw)?;
+        bounded(Self::FIELD, s, 3, 255)?;
+        let segment_ok = |seg: &str| {
+            seg.starts_with(|c: char| c.is_ascii_alphabetic())
+                && seg.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        };
+        let segments: Vec<&str> = s.split('.').collect();
+        if segments.len() < 2 || !segments.iter().all(|seg| segment_ok(seg)) {
+            return Err(AppError::invalid(
+                Self::FIELD,
+                Rule::Other {
+                    key: "rule.package_name".into(),
+                },
+            ));
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for PackageName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// An IM app's SDKAppID: a 10-digit number such as 1400000001.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -246,6 +284,25 @@ mod tests {
             rule(AppName::parse("a\u{7}b").unwrap_err()),
             Rule::Charset { .. }
         ));
+    }
+
+    #[test]
+    fn package_names_follow_androids_rule() {
+        assert_eq!(
+            PackageName::parse(" com.example.im ").unwrap().as_str(),
+            "com.example.im"
+        );
+        assert_eq!(rule(PackageName::parse("").unwrap_err()), Rule::Required);
+        for bad in [
+            "example",
+            "com..im",
+            "com.1im",
+            "com.ex-ample",
+            "com.例子",
+            ".com.x",
+        ] {
+            assert!(PackageName::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -49,6 +49,12 @@ pub struct ApiError {
     locale: Locale,
 }
 
+impl ApiError {
+    pub fn new(error: AppError, locale: Locale) -> Self {
+        Self { error, locale }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = json!({
@@ -143,10 +149,10 @@ impl FromRequestParts<AppState> for Caller {
 /// A JSON body whose every defect is a clear 400 in the caller's language.
 pub struct Body<T>(pub T);
 
-impl<T: DeserializeOwned> FromRequest<AppState> for Body<T> {
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
         let ApiLocale(locale) = ApiLocale::from_request_parts(&mut parts, state)
             .await

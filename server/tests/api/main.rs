@@ -4,5 +4,6 @@
 mod apps;
 mod auth;
 mod cli;
+mod mipush;
 mod support;
 mod users;

@@ -89,6 +89,7 @@ pub fn settings(database_url: &str, dir: &std::path::Path) -> Settings {
     let vars: HashMap<String, String> = [
         ("DATABASE_URL", database_url.to_owned()),
         ("PUSHDESK_ADDR", "127.0.0.1:0".to_owned()),
+        ("PUSHDESK_SANDBOX", "1".to_owned()),
         (
             "PUSHDESK_SECRET_KEY_FILE",
             dir.join("secret.key").display().to_string(),
@@ -125,6 +126,7 @@ pub async fn spawn_on(database_url: String, dir: PathBuf) -> TestApp {
 }
 
 pub fn new_client() -> Client {
+    server::install_tls_provider();
     Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())

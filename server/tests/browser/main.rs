@@ -43,6 +43,7 @@ impl Drop for Running {
 }
 
 async fn wait_until_ready(url: &str, what: &str) {
+    server::install_tls_provider();
     let start = Instant::now();
     let client = reqwest::Client::new();
     while start.elapsed() < Duration::from_secs(30) {

@@ -1,0 +1,302 @@
+//! Xiaomi's developer console and the phones, as JSON endpoints. Open on purpose: they stand for
+//! parties outside this deployment (see README: never enable the sandbox in public).
+
+use app::domain::{AppError, PackageName, Rule};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use serde::{Deserialize, Serialize};
+
+use super::{FaultPlan, Sandbox, ids};
+use crate::http::api_v1::{ApiError, ApiLocale, Body};
+use crate::store::StoreError;
+use crate::store::sandbox::{self as store, SandboxAppRow};
+use crate::unix_now;
+
+type Result<T> = std::result::Result<T, ApiError>;
+
+fn fail(locale: app::i18n::Locale) -> impl Fn(AppError) -> ApiError {
+    move |e| ApiError::new(e, locale)
+}
+
+fn db(locale: app::i18n::Locale) -> impl Fn(StoreError) -> ApiError {
+    move |e| ApiError::new(e.into(), locale)
+}
+
+#[derive(Serialize)]
+pub struct AppCredentials {
+    package_name: String,
+    app_id: String,
+    app_key: String,
+    app_secret: String,
+    channels: Vec<String>,
+    created_at: i64,
+}
+
+impl From<SandboxAppRow> for AppCredentials {
+    fn from(row: SandboxAppRow) -> Self {
+        Self {
+            channels: split_channels(&row.channels),
+            package_name: row.package_name,
+            app_id: row.app_id,
+            app_key: row.app_key,
+            app_secret: row.app_secret,
+            created_at: row.created_at,
+        }
+    }
+}
+
+pub fn split_channels(stored: &str) -> Vec<String> {
+    stored
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn parse_channels(raw: &[String]) -> std::result::Result<String, AppError> {
+    let mut out: Vec<String> = Vec::new();
+    for c in raw.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
+        if c.len() > 200 || c.contains(',') || c.chars().any(char::is_control) {
+            return Err(AppError::invalid(
+                "channels",
+                Rule::Charset {
+                    allowed: "printable".into(),
+                },
+            ));
+        }
+        if !out.iter().any(|o| o == c) {
+            out.push(c.to_owned());
+        }
+    }
+    Ok(out.join(","))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NewApp {
+    package_name: String,
+    /// Approved notification channels; none means every channel is accepted.
+    channels: Vec<String>,
+}
+
+/// Xiaomi's console: a push app for a package, with AppID, AppKey and AppSecret.
+pub async fn create_app(
+    State(sb): State<Sandbox>,
+    ApiLocale(l): ApiLocale,
+    Body(body): Body<NewApp>,
+) -> Result<impl IntoResponse> {
+    let package = PackageName::parse(&body.package_name).map_err(fail(l))?;
+    let channels = parse_channels(&body.channels).map_err(fail(l))?;
+    let row = SandboxAppRow {
+        app_id: ids::app_id(),
+        package_name: package.as_str().to_owned(),
+        app_key: ids::app_key(),
+        app_secret: ids::app_secret(),
+        channels,
+        created_at: unix_now(),
+    };
+    match store::insert_app(&sb.db, &row).await {
+        Err(StoreError::Unique) => {
+            return Err(ApiError::new(
+                AppError::Conflict(app::domain::FieldError::new(
+                    PackageName::FIELD,
+                    Rule::Taken,
+                )),
+                l,
+            ));
+        }
+        other => other.map_err(db(l))?,
+    }
+    Ok((StatusCode::CREATED, Json(AppCredentials::from(row))))
+}
+
+pub async fn list_apps(
+    State(sb): State<Sandbox>,
+    ApiLocale(l): ApiLocale,
+) -> Result<impl IntoResponse> {
+    let rows = store::list_apps(&sb.db).await.map_err(db(l))?;
+    Ok(Json(
+        rows.into_iter()
+            .map(AppCredentials::from)
+            .collect::<Vec<_>>(),
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct Channels {
+    channels: Vec<String>,
+}
+
+pub async fn set_channels(
+    State(sb): State<Sandbox>,
+    ApiLocale(l): ApiLocale,
+    Path(app_id): Path<String>,
+    Body(body): Body<Channels>,
+) -> Result<StatusCode> {
+    let channels = parse_channels(&body.channels).map_err(fail(l))?;
+    if !store::set_channels(&sb.db, &app_id, &channels)
+        .await
+        .map_err(db(l))?
+    {
+        return Err(ApiError::new(AppError::NotFound, l));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn set_faults(
+    State(sb): State<Sandbox>,
+    ApiLocale(l): ApiLocale,
+    Path(app_id): Path<String>,
+    Body(plan): Body<FaultPlan>,
+) -> Result<impl IntoResponse> {
+    let known = store::list_apps(&sb.db)
+        .await
+        .map_err(db(l))?
+        .iter()
+        .any(|a| a.app_id == app_id);
+    if !known {
+        return Err(ApiError::new(AppError::NotFound, l));
+    }
+    sb.faults.set(&app_id, plan.clone());
+    Ok(Json(plan))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NewDevice {
+    package_name: String,
+    app_id: String,
+    app_key: String,
+}
+
+#[derive(Serialize)]
+pub struct Device {
+    reg_id: String,
+    app_id: String,
+    registered_at: i64,
+    uninstalled_at: Option<i64>,
+}
+
+/// What `MiPushClient.registerPush(context, appId, appKey)` does on a phone: a new regId.
+pub async fn register_device(
+    State(sb): State<Sandbox>,
+    ApiLocale(l): ApiLocale,
+    Body(body): Body<NewDevice>,
+) -> Result<impl IntoResponse> {
+    let package = PackageName::parse(&body.package_name).map_err(fail(l))?;
+    for (field, value) in [("app_id", &body.app_id), ("app_key", &body.app_key)] {
+        if value.trim().is_empty() {
+            return Err(ApiError::new(AppError::invalid(field, Rule::Required), l));
+        }
+    }
+    let app = store::app_by_package(&sb.db, package.as_str())
+        .await
+        .map_err(db(l))?
+        .ok_or_else(|| {
+            ApiError::new(
+                AppError::invalid(
+                    PackageName::FIELD,
+                    Rule::Other {
+                        key: "rule.sandbox_unknown_package".into(),
+                    },
+                ),
+                l,
+            )
+        })?;
+    if app.app_id != body.app_id.trim() {
+        return Err(ApiError::new(
+            AppError::invalid("app_id", Rule::Mismatch),
+            l,
+        ));
+    }
+    if app.app_key != body.app_key.trim() {
+        return Err(ApiError::new(
+            AppError::invalid("app_key", Rule::Mismatch),
+            l,
+        ));
+    }
+    let reg_id = ids::reg_id();
+    store::insert_device(&sb.db, &reg_id, &app.app_id, unix_now())
+        .await
+        .map_err(db(l))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "reg_id": reg_id })),
+    ))
+}
+
+pub async fn list_devices(
+    State(sb): State<Sandbox>,
+    ApiLocale(l): ApiLocale,
+) -> Result<impl IntoResponse> {
+    let rows = store::list_devices(&sb.db).await.map_err(db(l))?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|d| Device {
+                reg_id: d.reg_id,
+                app_id: d.app_id,
+                registered_at: d.registered_at,
+                uninstalled_at: d.uninstalled_at,
+            })
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// The app is uninstalled: the regId becomes invalid.
+pub async fn uninstall_device(
+    State(sb): State<Sandbox>,
+    ApiLocale(l): ApiLocale,
+    Path(reg_id): Path<String>,
+) -> Result<StatusCode> {
+    if store::uninstall(&sb.db, &reg_id, unix_now())
+        .await
+        .map_err(db(l))?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::new(AppError::NotFound, l))
+    }
+}
+
+#[derive(Serialize)]
+pub struct ShadeEntry {
+    message_id: String,
+    title: String,
+    description: String,
+    payload: Option<String>,
+    notify_id: Option<i64>,
+    channel_id: Option<String>,
+    received_at: i64,
+}
+
+/// The device's notification shade, newest first.
+pub async fn notifications(
+    State(sb): State<Sandbox>,
+    ApiLocale(l): ApiLocale,
+    Path(reg_id): Path<String>,
+) -> Result<impl IntoResponse> {
+    if store::device(&sb.db, &reg_id)
+        .await
+        .map_err(db(l))?
+        .is_none()
+    {
+        return Err(ApiError::new(AppError::NotFound, l));
+    }
+    let rows = store::notifications(&sb.db, &reg_id).await.map_err(db(l))?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|n| ShadeEntry {
+                message_id: n.message_id,
+                title: n.title,
+                description: n.description,
+                payload: n.payload,
+                notify_id: n.notify_id,
+                channel_id: n.channel_id,
+                received_at: n.received_at,
+            })
+            .collect::<Vec<_>>(),
+    ))
+}

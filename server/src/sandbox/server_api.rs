@@ -1,0 +1,572 @@
+//! MiPush's server API as Xiaomi answers it (reference §1–§4): HTTP 200 with `"result":"error"`
+//! for business errors, checks in the service's order — authentication, package, targets,
+//! content, extras, channel, then the targets' validity.
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+use super::faults::Fault;
+use super::{Sandbox, control::split_channels, ids};
+use crate::store::sandbox::{self as store, MessageRow, NotificationRow, SandboxAppRow};
+use crate::vendors::mipush::ErrorCode;
+
+/// `extra.*` keys with a documented meaning; the rest are the app's own pairs (at most 10).
+const SYSTEM_EXTRAS: [&str; 22] = [
+    "channel_id",
+    "channel_name",
+    "channel_description",
+    "notify_effect",
+    "intent_uri",
+    "web_uri",
+    "class_name",
+    "intent_flag",
+    "notify_foreground",
+    "sound_uri",
+    "ticker",
+    "badge",
+    "flow_control",
+    "jobkey",
+    "callback",
+    "callback.type",
+    "callback.param",
+    "locale",
+    "model",
+    "app_version",
+    "only_send_once",
+    "template_id",
+];
+const MAX_CUSTOM_EXTRAS: usize = 10;
+const MAX_EXTRA_LEN: usize = 1024;
+const MAX_TARGETS: usize = 1000;
+/// Title and description lengths must stay *below* these (OFF-1559).
+const TITLE_LIMIT: usize = 50;
+const DESCRIPTION_LIMIT: usize = 128;
+/// Two weeks: the older documented default for offline caching.
+const DEFAULT_TTL_MS: i64 = 14 * 24 * 3600 * 1000;
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+fn answer(body: Value) -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json;charset=UTF-8")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// A business error, as HTTP 200.
+fn refuse(code: ErrorCode, reason: &str) -> Response {
+    answer(json!({
+        "result": "error",
+        "code": code.code(),
+        "reason": reason,
+        "description": code.meaning_zh(),
+        "trace_id": ids::trace_id(now_ms()),
+    }))
+}
+
+fn internal(e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "sandbox");
+    refuse(ErrorCode::SystemError, "System error")
+}
+
+/// `Authorization: key=<AppSecret>`, with `key` in lower case, naming a sandbox app.
+async fn authenticate(sb: &Sandbox, headers: &HeaderMap) -> Result<SandboxAppRow, Response> {
+    let secret = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("key="))
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let refused = || {
+        refuse(
+            ErrorCode::AuthenticationFailed,
+            "Invalid application secret.",
+        )
+    };
+    let Some(secret) = secret else {
+        return Err(refused());
+    };
+    match store::app_by_secret(&sb.db, secret).await {
+        Ok(Some(app)) => Ok(app),
+        Ok(None) => Err(refused()),
+        Err(e) => Err(internal(e)),
+    }
+}
+
+/// Injected latency and faults (none unless a test asked for them).
+async fn apply_faults(sb: &Sandbox, app: &SandboxAppRow) -> Option<Response> {
+    let (fault, latency) = sb.faults.take(&app.app_id);
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    match fault {
+        Fault::None => None,
+        Fault::Fail(status) => Some(
+            (
+                StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
+                "Service Temporarily Unavailable",
+            )
+                .into_response(),
+        ),
+        Fault::Hang(d) => {
+            tokio::time::sleep(d).await;
+            Some((StatusCode::GATEWAY_TIMEOUT, "Gateway Timeout").into_response())
+        }
+    }
+}
+
+struct Form(Vec<(String, String)>);
+
+impl Form {
+    fn parse(body: &[u8]) -> Self {
+        Self(form_urlencoded::parse(body).into_owned().collect())
+    }
+
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn all(&self, key: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
+fn split_list(values: &[&str]) -> Vec<String> {
+    values
+        .iter()
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+pub async fn send_v2(State(sb): State<Sandbox>, headers: HeaderMap, body: Bytes) -> Response {
+    send(sb, headers, body, 2).await
+}
+
+pub async fn send_v3(State(sb): State<Sandbox>, headers: HeaderMap, body: Bytes) -> Response {
+    send(sb, headers, body, 3).await
+}
+
+async fn send(sb: Sandbox, headers: HeaderMap, body: Bytes, version: u8) -> Response {
+    let app = match authenticate(&sb, &headers).await {
+        Ok(app) => app,
+        Err(r) => return r,
+    };
+    if let Some(r) = apply_faults(&sb, &app).await {
+        return r;
+    }
+    let form = Form::parse(&body);
+    match validate(&form, &app, version) {
+        Ok(message) => deliver(&sb, &app, message).await,
+        Err((code, reason)) => refuse(code, &reason),
+    }
+}
+
+struct Validated {
+    reg_ids: Vec<String>,
+    pass_through: bool,
+    title: String,
+    description: String,
+    payload: Option<String>,
+    notify_type: i64,
+    notify_id: Option<i64>,
+    time_to_live: i64,
+    channel_id: Option<String>,
+    extras: Vec<(String, String)>,
+}
+
+type Refusal = (ErrorCode, String);
+
+fn validate(form: &Form, app: &SandboxAppRow, version: u8) -> Result<Validated, Refusal> {
+    // v2 names exactly one package; v3 may name several or none.
+    let packages = split_list(&form.all("restricted_package_name"));
+    if version == 2 && packages.len() != 1 {
+        return Err((
+            ErrorCode::IllegalPackageName,
+            "Invalid package name: restricted_package_name is required".into(),
+        ));
+    }
+    if let Some(other) = packages.iter().find(|p| **p != app.package_name) {
+        return Err((
+            ErrorCode::IllegalPackageName,
+            format!("Invalid package name: {other}"),
+        ));
+    }
+    let reg_ids = split_list(&form.all("registration_id"));
+    if reg_ids.is_empty() {
+        return Err((
+            ErrorCode::MissingRequiredParameter,
+            "Missing required parameter: registration_id".into(),
+        ));
+    }
+    if reg_ids.len() > MAX_TARGETS {
+        return Err((
+            ErrorCode::TooManyTargets,
+            format!("too many targets: {} > {MAX_TARGETS}", reg_ids.len()),
+        ));
+    }
+    let pass_through = match form.get("pass_through").map(str::trim) {
+        None | Some("0") => false,
+        Some("1") => true,
+        Some(other) => {
+            return Err((
+                ErrorCode::IllegalParameterValue,
+                format!("Illegal pass_through: {other}"),
+            ));
+        }
+    };
+    let title = form.get("title").unwrap_or("").to_owned();
+    let description = form.get("description").unwrap_or("").to_owned();
+    if !pass_through {
+        if title.trim().is_empty() || description.trim().is_empty() {
+            return Err((
+                ErrorCode::NoParameter,
+                "Title or Description is empty!".into(),
+            ));
+        }
+        if title.chars().count() >= TITLE_LIMIT {
+            return Err((
+                ErrorCode::MessageTooLong,
+                format!("title is too long: must be under {TITLE_LIMIT} characters"),
+            ));
+        }
+        if description.chars().count() >= DESCRIPTION_LIMIT {
+            return Err((
+                ErrorCode::MessageTooLong,
+                format!("description is too long: must be under {DESCRIPTION_LIMIT} characters"),
+            ));
+        }
+    }
+    let notify_type = match form.get("notify_type").map(str::trim) {
+        None | Some("") => -1,
+        Some(v) => match v.parse::<i64>() {
+            Ok(n) if n == -1 || (0..=7).contains(&n) => n,
+            _ => {
+                return Err((
+                    ErrorCode::IllegalParameterValue,
+                    format!("Illegal notify_type: {v}"),
+                ));
+            }
+        },
+    };
+    let notify_id = match form.get("notify_id").map(str::trim) {
+        None | Some("") => None,
+        Some(v) => match v.parse::<i64>() {
+            Ok(n) if (0..=i64::from(i32::MAX)).contains(&n) => Some(n),
+            _ => {
+                return Err((
+                    ErrorCode::IllegalNotifyId,
+                    format!("Illegal notify_id: {v}"),
+                ));
+            }
+        },
+    };
+    let time_to_live = match form.get("time_to_live").map(str::trim) {
+        None | Some("") => DEFAULT_TTL_MS,
+        Some(v) => match v.parse::<i64>() {
+            Ok(n) if n > 0 => n,
+            _ => {
+                return Err((
+                    ErrorCode::IllegalParameterValue,
+                    format!("Illegal time_to_live: {v}"),
+                ));
+            }
+        },
+    };
+    let extras: Vec<(String, String)> = form
+        .0
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix("extra.").map(|k| (k.to_owned(), v.clone())))
+        .collect();
+    let custom: Vec<&(String, String)> = extras
+        .iter()
+        .filter(|(k, _)| !SYSTEM_EXTRAS.contains(&k.as_str()))
+        .collect();
+    if custom.len() > MAX_CUSTOM_EXTRAS {
+        return Err((
+            ErrorCode::TooManyExtras,
+            format!(
+                "too many extra pairs: {} > {MAX_CUSTOM_EXTRAS}",
+                custom.len()
+            ),
+        ));
+    }
+    if extras
+        .iter()
+        .any(|(k, v)| k.chars().count() > MAX_EXTRA_LEN || v.chars().count() > MAX_EXTRA_LEN)
+    {
+        return Err((
+            ErrorCode::ExtrasTooLong,
+            format!("an extra key or value is over {MAX_EXTRA_LEN} characters"),
+        ));
+    }
+    let channel_id = extras
+        .iter()
+        .find(|(k, _)| k == "channel_id")
+        .map(|(_, v)| v.clone());
+    let approved = split_channels(&app.channels);
+    if !approved.is_empty() && !channel_id.as_ref().is_some_and(|c| approved.contains(c)) {
+        return Err((ErrorCode::ChannelMismatch, "invalid channel info!".into()));
+    }
+    Ok(Validated {
+        reg_ids,
+        pass_through,
+        title,
+        description,
+        payload: form.get("payload").map(str::to_owned),
+        notify_type,
+        notify_id,
+        time_to_live,
+        channel_id,
+        extras,
+    })
+}
+
+async fn deliver(sb: &Sandbox, app: &SandboxAppRow, m: Validated) -> Response {
+    let valid = match store::installed_among(&sb.db, &app.app_id, &m.reg_ids).await {
+        Ok(v) => v,
+        Err(e) => return internal(e),
+    };
+    if valid.is_empty() {
+        return refuse(ErrorCode::NoValidTargets, "No valid targets!");
+    }
+    let bad: Vec<&String> = m.reg_ids.iter().filter(|r| !valid.contains(r)).collect();
+    let now = now_ms();
+    let id = ids::message_id(now);
+    let row = MessageRow {
+        id: id.clone(),
+        app_id: app.app_id.clone(),
+        created_at: now,
+        time_to_live: m.time_to_live,
+        title: m.title.clone(),
+        description: m.description.clone(),
+        payload: m.payload.clone(),
+        notify_type: m.notify_type,
+        notify_id: m.notify_id,
+        channel_id: m.channel_id.clone(),
+        extras: serde_json::to_string(&m.extras).unwrap_or_default(),
+        targets: m.reg_ids.len() as i64,
+        delivered: valid.len() as i64,
+    };
+    let stored = async {
+        let mut tx = sb.db.begin().await?;
+        store::insert_message(&mut *tx, &row).await?;
+        // Pass-through messages go to the app, not to the notification shade.
+        if !m.pass_through {
+            let shown = NotificationRow {
+                message_id: id.clone(),
+                title: m.title.clone(),
+                description: m.description.clone(),
+                payload: m.payload.clone(),
+                notify_id: m.notify_id,
+                channel_id: m.channel_id.clone(),
+                received_at: now,
+            };
+            for reg_id in &valid {
+                store::show_notification(&mut *tx, reg_id, &shown).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok::<_, anyhow::Error>(())
+    }
+    .await;
+    if let Err(e) = stored {
+        return internal(e);
+    }
+    let mut data = json!({ "id": id });
+    if !bad.is_empty() {
+        data["bad_regids"] = json!(bad.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","));
+    }
+    answer(json!({
+        "result": "ok",
+        "code": 0,
+        "description": "成功",
+        "info": format!("Received push messages for {} REGID", valid.len()),
+        "trace_id": ids::trace_id(now),
+        "data": data,
+    }))
+}
+
+/// `/v1/trace/message/status?msg_id=`.
+pub async fn trace_status(
+    State(sb): State<Sandbox>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let app = match authenticate(&sb, &headers).await {
+        Ok(app) => app,
+        Err(r) => return r,
+    };
+    let Some(msg_id) = q.get("msg_id").map(|s| s.trim()).filter(|s| !s.is_empty()) else {
+        return refuse(
+            ErrorCode::MissingRequiredParameter,
+            "Missing required parameter: msg_id",
+        );
+    };
+    let m = match store::message(&sb.db, &app.app_id, msg_id).await {
+        Ok(Some(m)) => m,
+        Ok(None) => return refuse(ErrorCode::MessageNotFound, "message not found"),
+        Err(e) => return internal(e),
+    };
+    let rate = |n: i64| {
+        if m.targets == 0 {
+            "0%".to_owned()
+        } else {
+            format!("{}%", n * 100 / m.targets)
+        }
+    };
+    answer(json!({
+        "result": "ok",
+        "code": 0,
+        "description": "成功",
+        "trace_id": ids::trace_id(now_ms()),
+        "data": { "data": {
+            "id": m.id,
+            "create_time": app::domain::format_unix(m.created_at / 1000),
+            "create_timestamp": m.created_at,
+            "time_to_live": m.time_to_live.to_string(),
+            "msg_type": "Notification",
+            "delivery_rate": rate(m.delivered),
+            "delivered": m.delivered,
+            "click": 0,
+            "click_rate": "0%",
+            "resolved": m.targets,
+        }},
+    }))
+}
+
+/// `yyyyMMdd` → days since the Unix epoch.
+fn parse_date(s: &str) -> Option<i64> {
+    if s.len() != 8 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (y, m, d): (i64, i64, i64) = (
+        s[..4].parse().ok()?,
+        s[4..6].parse().ok()?,
+        s[6..].parse().ok()?,
+    );
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Howard Hinnant's days-from-civil.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+/// `/v1/stats/message/counters?start_date=&end_date=&restricted_package_name=`.
+pub async fn counters(
+    State(sb): State<Sandbox>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let app = match authenticate(&sb, &headers).await {
+        Ok(app) => app,
+        Err(r) => return r,
+    };
+    let (Some(start), Some(end)) = (q.get("start_date"), q.get("end_date")) else {
+        return refuse(
+            ErrorCode::MissingRequiredParameter,
+            "Missing required parameter: start_date, end_date",
+        );
+    };
+    let (Some(first), Some(last)) = (parse_date(start), parse_date(end)) else {
+        return refuse(
+            ErrorCode::IllegalParameterValue,
+            "Illegal date: use yyyyMMdd",
+        );
+    };
+    if last < first || last - first > 366 {
+        return refuse(ErrorCode::IllegalParameterValue, "Illegal date range");
+    }
+    if let Some(p) = q.get("restricted_package_name")
+        && !p.is_empty()
+        && *p != app.package_name
+    {
+        return refuse(
+            ErrorCode::IllegalPackageName,
+            &format!("Invalid package name: {p}"),
+        );
+    }
+    let rows = match store::message_counts(
+        &sb.db,
+        &app.app_id,
+        first * 86_400_000,
+        (last + 1) * 86_400_000,
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(e) => return internal(e),
+    };
+    let days: Vec<Value> = (first..=last)
+        .map(|day| {
+            let (targets, delivered) = rows
+                .iter()
+                .filter(|(at, _, _)| at.div_euclid(86_400_000) == day)
+                .fold((0, 0), |(t, d), (_, rt, rd)| (t + rt, d + rd));
+            let date = app::domain::format_unix(day * 86_400)[..10].replace('-', "");
+            json!({
+                "date": date,
+                "single_recipients": targets,
+                "regid_recipients": targets,
+                "alias_recipients": 0,
+                "useraccount_recipients": 0,
+                "broadcast_recipients": 0,
+                "received": delivered,
+                "click": 0,
+            })
+        })
+        .collect();
+    answer(json!({
+        "result": "ok",
+        "code": 0,
+        "description": "成功",
+        "trace_id": ids::trace_id(now_ms()),
+        "data": { "data": days },
+    }))
+}
+
+/// Paths the service does not have: its "API not found" code, never a panic.
+pub async fn unknown_api() -> Response {
+    let mut r = refuse(ErrorCode::from_code(10020), "API not found");
+    *r.status_mut() = StatusCode::NOT_FOUND;
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_date;
+
+    #[test]
+    fn dates_are_yyyymmdd() {
+        assert_eq!(parse_date("19700101"), Some(0));
+        assert_eq!(parse_date("20261126"), Some(1_795_651_200 / 86_400));
+        assert_eq!(parse_date("2026-11-26"), None);
+        assert_eq!(parse_date("20261326"), None);
+    }
+}

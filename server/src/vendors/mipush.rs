@@ -1,0 +1,22 @@
+//! Xiaomi Push (MiPush) server API, as documented in `reference/mipush-protocol.md`.
+//!
+//! `request` builds exact HTTP requests (pure), `response` parses every documented answer,
+//! `error` names the result codes, `retry` decides what is worth another attempt, and `client`
+//! puts them on the wire.
+
+mod client;
+mod error;
+mod region;
+mod request;
+mod response;
+mod retry;
+
+pub use client::{Exchange, MiPushClient, TransportError};
+pub use error::ErrorCode;
+pub use region::{Endpoints, Region};
+pub use request::{
+    AppSecret, Callback, ClickAction, MAX_REG_IDS_PER_CALL, Notification, PreparedRequest,
+    SendToRegIds, build_counters, build_send, build_trace_status,
+};
+pub use response::{MiResponse, ParseError};
+pub use retry::{Attempt, Decision, RetryPolicy};

@@ -1,0 +1,303 @@
+//! Our MiPush client against the sandbox over real HTTP, and the sandbox against the rules of
+//! reference/mipush-protocol.md (requests built here by hand, not by the client).
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use server::vendors::mipush::{
+    AppSecret, Endpoints, ErrorCode, MiPushClient, Notification, Region, RetryPolicy, SendToRegIds,
+};
+
+use crate::on_both_engines;
+use crate::support::TestApp;
+
+struct SandboxApp {
+    package: String,
+    app_id: String,
+    app_key: String,
+    secret: String,
+}
+
+async fn sandbox_app(app: &TestApp, package: &str) -> SandboxApp {
+    let res = app
+        .post("/sandbox/mipush/apps", json!({"package_name": package}))
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let v: Value = res.json().await.unwrap();
+    SandboxApp {
+        package: v["package_name"].as_str().unwrap().into(),
+        app_id: v["app_id"].as_str().unwrap().into(),
+        app_key: v["app_key"].as_str().unwrap().into(),
+        secret: v["app_secret"].as_str().unwrap().into(),
+    }
+}
+
+async fn device(app: &TestApp, sb: &SandboxApp) -> String {
+    let res = app
+        .post(
+            "/sandbox/mipush/devices",
+            json!({"package_name": sb.package, "app_id": sb.app_id, "app_key": sb.app_key}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let v: Value = res.json().await.unwrap();
+    v["reg_id"].as_str().unwrap().to_owned()
+}
+
+async fn shade(app: &TestApp, reg_id: &str) -> Vec<Value> {
+    let path = format!(
+        "/sandbox/mipush/devices/{}/notifications",
+        urlencode(reg_id)
+    );
+    let res = app.get(&path).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json().await.unwrap()
+}
+
+fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}
+
+fn client(app: &TestApp, timeout: Duration) -> MiPushClient {
+    let endpoints = Endpoints {
+        override_origin: None,
+        sandbox_base: app.url("/sandbox/mipush"),
+    };
+    let policy = RetryPolicy {
+        max_attempts: 4,
+        base_delay: Duration::from_millis(20),
+        max_delay: Duration::from_millis(200),
+    };
+    MiPushClient::new(endpoints, timeout, policy)
+}
+
+fn to(reg_ids: &[&str], message: Notification) -> SendToRegIds {
+    SendToRegIds {
+        reg_ids: reg_ids.iter().map(|s| s.to_string()).collect(),
+        message,
+    }
+}
+
+/// A raw form POST to the sandbox's server API, as any MiPush SDK would send it.
+async fn raw(
+    app: &TestApp,
+    path: &str,
+    auth: Option<&str>,
+    form: &[(&str, String)],
+) -> (StatusCode, Value) {
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form)
+        .finish();
+    let mut req = app
+        .client
+        .post(app.url(&format!("/sandbox/mipush{path}")))
+        .header(
+            "content-type",
+            "application/x-www-form-urlencoded;charset=UTF-8",
+        )
+        .body(body);
+    if let Some(a) = auth {
+        req = req.header("authorization", a);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap())
+}
+
+/// A valid notification form for `reg_id`, with some fields replaced or added.
+fn form_with(reg_id: &str, extra: &[(&'static str, String)]) -> Vec<(&'static str, String)> {
+    let mut f: Vec<(&'static str, String)> = vec![
+        ("registration_id", reg_id.to_owned()),
+        ("restricted_package_name", "com.example.im".into()),
+        ("pass_through", "0".into()),
+        ("title", "t".into()),
+        ("description", "d".into()),
+    ];
+    for (k, v) in extra {
+        if let Some(slot) = f.iter_mut().find(|(key, _)| key == k) {
+            slot.1 = v.clone();
+        } else {
+            f.push((k, v.clone()));
+        }
+    }
+    f
+}
+
+on_both_engines! {
+    async fn the_sandbox_issues_credentials_and_regids_in_xiaomis_formats(app) {
+        let sb = sandbox_app(&app, "com.example.im").await;
+        assert_eq!(sb.app_id.len(), 19);
+        assert_eq!(sb.app_key.len(), 13);
+        assert_eq!(sb.secret.len(), 24);
+        let res = app.post("/sandbox/mipush/apps", json!({"package_name": "com.example.im"})).await;
+        assert_eq!(res.status(), StatusCode::CONFLICT);
+        let res = app.post("/sandbox/mipush/apps", json!({"package_name": "not a package"})).await;
+        let v: Value = res.json().await.unwrap();
+        assert_eq!(v["error"]["field"], "package_name");
+
+        let res = app.post("/sandbox/mipush/devices", json!({"package_name": "com.example.im", "app_id": sb.app_id, "app_key": "123"})).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let v: Value = res.json().await.unwrap();
+        assert_eq!(v["error"]["field"], "app_key");
+        let reg = device(&app, &sb).await;
+        assert_eq!(reg.len(), 64);
+        assert!(reg.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/'));
+        assert!(shade(&app, &reg).await.is_empty());
+        assert_eq!(app.get("/sandbox/mipush/devices/unknown/notifications").await.status(), StatusCode::NOT_FOUND);
+    }
+
+    async fn our_client_delivers_to_a_virtual_device_and_notify_id_replaces(app) {
+        let sb = sandbox_app(&app, "com.example.im").await;
+        let reg = device(&app, &sb).await;
+        let c = client(&app, Duration::from_secs(5));
+        let secret = AppSecret::new(sb.secret.clone());
+
+        let mut n = Notification::new("com.example.im", "a new message", "你好，世界");
+        n.payload = Some(r#"{"conv":"c2c_alice"}"#.into());
+        n.notify_id = Some(7);
+        let sent = c.send(Region::Sandbox, &secret, &to(&[&reg], n.clone())).await;
+        assert_eq!(sent.len(), 1);
+        let answer = sent[0].outcome.as_ref().unwrap();
+        assert!(answer.is_ok(), "{answer:?}");
+        assert_eq!(sent[0].attempts, 1);
+        let msg_id = answer.message_id.clone().unwrap();
+        assert_eq!(msg_id.len(), 22);
+        assert_eq!(answer.trace_id.as_ref().unwrap().len(), 22);
+        assert_eq!(answer.info.as_deref(), Some("Received push messages for 1 REGID"));
+
+        let shown = shade(&app, &reg).await;
+        assert_eq!(shown.len(), 1);
+        assert_eq!(shown[0]["title"], "a new message");
+        assert_eq!(shown[0]["description"], "你好，世界");
+        // Stored as the service keeps it: the caller's URL-encoding, the form's undone.
+        assert_eq!(shown[0]["payload"], "%7B%22conv%22%3A%22c2c_alice%22%7D");
+        assert_eq!(shown[0]["message_id"], msg_id.as_str());
+
+        n.title = "second".into();
+        c.send(Region::Sandbox, &secret, &to(&[&reg], n.clone())).await;
+        let shown = shade(&app, &reg).await;
+        assert_eq!(shown.len(), 1, "the same notify_id replaces");
+        assert_eq!(shown[0]["title"], "second");
+        n.notify_id = None;
+        c.send(Region::Sandbox, &secret, &to(&[&reg], n.clone())).await;
+        assert_eq!(shade(&app, &reg).await.len(), 2);
+
+        // Delivery is traceable and counted.
+        let trace = c.trace_status(Region::Sandbox, &secret, &msg_id).await;
+        let t = trace.outcome.unwrap();
+        assert!(t.is_ok());
+        assert_eq!(t.data["data"]["delivered"], 1);
+        let today = app::domain::format_unix(server::unix_now())[..10].replace('-', "");
+        let counters = c.counters(Region::Sandbox, &secret, "com.example.im", &today, &today).await;
+        let counted = counters.outcome.unwrap();
+        assert_eq!(counted.data["data"][0]["received"], 3);
+        let missing = c.trace_status(Region::Sandbox, &secret, "sdm00000000000000000XX").await;
+        assert_eq!(missing.outcome.unwrap().code, ErrorCode::MessageNotFound);
+
+        // Some unknown regIds: success with bad_regids. An uninstalled app: no valid targets.
+        let other = device(&app, &sb).await;
+        let mixed = c.send(Region::Sandbox, &secret, &to(&[&reg, "made-up-regid", &other], Notification::new("com.example.im", "t", "d"))).await;
+        let mixed = mixed[0].outcome.as_ref().unwrap();
+        assert!(mixed.is_ok());
+        assert_eq!(mixed.bad_regids, vec!["made-up-regid"]);
+        let res = app.client.delete(app.url(&format!("/sandbox/mipush/devices/{}", urlencode(&other)))).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::NO_CONTENT);
+        let gone = c.send(Region::Sandbox, &secret, &to(&[&other], Notification::new("com.example.im", "t", "d"))).await;
+        let gone = gone[0].outcome.as_ref().unwrap();
+        assert_eq!(gone.code, ErrorCode::NoValidTargets);
+        assert_eq!(gone.reason.as_deref(), Some("No valid targets!"));
+        assert_eq!(gone.description.as_deref(), Some("发送消息失败"));
+    }
+
+    async fn the_sandbox_refuses_what_xiaomi_refuses(app) {
+        let sb = sandbox_app(&app, "com.example.im").await;
+        let other = sandbox_app(&app, "com.example.other").await;
+        let reg = device(&app, &sb).await;
+        let foreign = device(&app, &other).await;
+        let key = format!("key={}", sb.secret);
+        let base = |extra: &[(&'static str, String)]| form_with(&reg, extra);
+        let many: Vec<String> = (0..1001).map(|i| format!("r{i}")).collect();
+        const KEYS: [&str; 11] = ["extra.k0", "extra.k1", "extra.k2", "extra.k3", "extra.k4", "extra.k5", "extra.k6", "extra.k7", "extra.k8", "extra.k9", "extra.k10"];
+        let custom: Vec<(&'static str, String)> = KEYS.iter().map(|k| (*k, "v".to_owned())).collect();
+        let cases: Vec<(&str, &str, Option<String>, Vec<(&str, String)>, i64, &str)> = vec![
+            ("no key", "/v3/message/regid", None, base(&[]), 21301, "Invalid application secret."),
+            ("Key in capitals", "/v3/message/regid", Some(format!("Key={}", sb.secret)), base(&[]), 21301, "Invalid application secret."),
+            ("wrong secret", "/v3/message/regid", Some("key=bm90IGEgc2VjcmV0".into()), base(&[]), 21301, "Invalid application secret."),
+            ("another package", "/v3/message/regid", Some(key.clone()), base(&[("restricted_package_name", "com.example.other".into())]), 22022, ""),
+            ("v2 without package", "/v2/message/regid", Some(key.clone()), base(&[("restricted_package_name", String::new())]), 22022, ""),
+            ("no target", "/v3/message/regid", Some(key.clone()), base(&[("registration_id", String::new())]), 10016, ""),
+            ("1001 targets", "/v3/message/regid", Some(key.clone()), base(&[("registration_id", many.join(","))]), 200002, ""),
+            ("empty title", "/v3/message/regid", Some(key.clone()), base(&[("title", " ".into())]), 65011, "Title or Description is empty!"),
+            ("empty description", "/v3/message/regid", Some(key.clone()), base(&[("description", String::new())]), 65011, "Title or Description is empty!"),
+            ("title of 50", "/v3/message/regid", Some(key.clone()), base(&[("title", "标".repeat(50))]), 65009, ""),
+            ("description of 128", "/v3/message/regid", Some(key.clone()), base(&[("description", "d".repeat(128))]), 65009, ""),
+            ("11 extra pairs", "/v3/message/regid", Some(key.clone()), base(&custom), 65014, ""),
+            ("extra of 1025", "/v3/message/regid", Some(key.clone()), base(&[("extra.ext", "x".repeat(1025))]), 65015, ""),
+            ("notify_id too big", "/v3/message/regid", Some(key.clone()), base(&[("notify_id", "2147483648".into())]), 22103, ""),
+            ("notify_id negative", "/v3/message/regid", Some(key.clone()), base(&[("notify_id", "-1".into())]), 22103, ""),
+            ("bad notify_type", "/v3/message/regid", Some(key.clone()), base(&[("notify_type", "loud".into())]), 10017, ""),
+            ("another package's regId", "/v3/message/regid", Some(key.clone()), base(&[("registration_id", foreign.clone())]), 20301, "No valid targets!"),
+            ("unknown regId", "/v3/message/regid", Some(key.clone()), base(&[("registration_id", "x".repeat(64))]), 20301, "No valid targets!"),
+        ];
+        for (name, path, auth, form, code, reason) in cases {
+            let (status, v) = raw(&app, path, auth.as_deref(), &form).await;
+            assert_eq!(status, StatusCode::OK, "{name}: business errors are HTTP 200");
+            assert_eq!(v["result"], "error", "{name}: {v}");
+            assert_eq!(v["code"], code, "{name}: {v}");
+            assert!(v["description"].as_str().is_some_and(|d| !d.is_empty()), "{name}: {v}");
+            assert_eq!(v["trace_id"].as_str().map(str::len), Some(22), "{name}: {v}");
+            if !reason.is_empty() {
+                assert_eq!(v["reason"], reason, "{name}");
+            }
+        }
+        // At the limits, accepted: a title of 49, a description of 127, ten extras, v2 with its package.
+        let mut ok = base(&[("title", "标".repeat(49)), ("description", "d".repeat(127))]);
+        ok.extend(KEYS[..10].iter().map(|k| (*k, "v".to_owned())));
+        for path in ["/v3/message/regid", "/v2/message/regid"] {
+            let (status, v) = raw(&app, path, Some(&key), &ok).await;
+            assert_eq!((status, v["code"].clone()), (StatusCode::OK, json!(0)), "{path}: {v}");
+            assert_eq!(v["data"]["id"].as_str().map(str::len), Some(22));
+        }
+        // Channels: once the app has approved ones, a message must name one of them.
+        let res = app.put(&format!("/sandbox/mipush/apps/{}/channels", sb.app_id), json!({"channels": ["im_private"]})).await;
+        assert_eq!(res.status(), StatusCode::NO_CONTENT);
+        let (_, v) = raw(&app, "/v3/message/regid", Some(&key), &base(&[])).await;
+        assert_eq!((v["code"].clone(), v["reason"].clone()), (json!(27001), json!("invalid channel info!")));
+        let (_, v) = raw(&app, "/v3/message/regid", Some(&key), &base(&[("extra.channel_id", "im_private".into())])).await;
+        assert_eq!(v["code"], 0, "{v}");
+        // Paths the service does not have.
+        let res = app.client.post(app.url("/sandbox/mipush/v9/nothing")).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+        let v: Value = res.json().await.unwrap();
+        assert_eq!(v["code"], 10020);
+    }
+
+    async fn the_client_retries_5xx_and_timeouts_and_the_phone_shows_one_notification(app) {
+        let sb = sandbox_app(&app, "com.example.im").await;
+        let reg = device(&app, &sb).await;
+        let c = client(&app, Duration::from_millis(500));
+        let secret = AppSecret::new(sb.secret.clone());
+        let res = app.put(&format!("/sandbox/mipush/apps/{}/faults", sb.app_id), json!({"fail_next": 2, "hang_next": 1, "hang_ms": 2000})).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let mut n = Notification::new("com.example.im", "a new message", "hello");
+        n.notify_id = Some(1);
+        let sent = c.send(Region::Sandbox, &secret, &to(&[&reg], n)).await;
+        assert!(sent[0].outcome.as_ref().unwrap().is_ok(), "{:?}", sent[0].outcome);
+        assert_eq!(sent[0].attempts, 4, "two 503s, one timeout, then success");
+        assert_eq!(shade(&app, &reg).await.len(), 1);
+
+        // A refusal that another attempt cannot fix is not retried.
+        let wrong = c.send(Region::Sandbox, &AppSecret::new("bm9wZQ=="), &to(&[&reg], Notification::new("com.example.im", "t", "d"))).await;
+        assert_eq!(wrong[0].attempts, 1);
+        assert_eq!(wrong[0].outcome.as_ref().unwrap().code, ErrorCode::AuthenticationFailed);
+        // Nor is a server that stays down retried forever.
+        app.put(&format!("/sandbox/mipush/apps/{}/faults", sb.app_id), json!({"fail_next": 10})).await;
+        let down = c.send(Region::Sandbox, &secret, &to(&[&reg], Notification::new("com.example.im", "t", "d"))).await;
+        assert_eq!(down[0].attempts, 4);
+        assert!(down[0].outcome.is_err());
+        assert_eq!(shade(&app, &reg).await.len(), 1);
+    }
+}
