@@ -12,4 +12,7 @@ pub use names::{AppName, PackageName, Password, Sdkappid, TokenName, Username};
 pub use platform::Platform;
 pub use role::Role;
 pub use time::format_unix;
-pub use views::{AppDetail, AppSummary, AuditEntry, CreatedToken, NewApp, TokenView, UserView};
+pub use views::{
+    AppDetail, AppSummary, AuditEntry, CreatedToken, NewApp, SandboxAppView, SandboxDeviceView,
+    SandboxSendResult, ShadeItem, TokenView, UserView,
+};

@@ -19,7 +19,8 @@ use leptos_router::{SsrMode, path};
 
 use crate::i18n::{detect_locale, tr};
 use crate::pages::{
-    AppPage, AppsPage, AuditPage, NotFoundPage, SetupPage, SignInPage, TokensPage, UsersPage,
+    AppPage, AppsPage, AuditPage, NotFoundPage, SandboxPage, SetupPage, SignInPage, TokensPage,
+    UsersPage,
 };
 
 /// The HTML document the server renders around [`App`].
@@ -61,6 +62,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/users") ssr=SsrMode::Async view=UsersPage/>
                 <Route path=path!("/tokens") ssr=SsrMode::Async view=TokensPage/>
                 <Route path=path!("/audit") ssr=SsrMode::Async view=AuditPage/>
+                <Route path=path!("/sandbox") ssr=SsrMode::Async view=SandboxPage/>
             </Routes>
         </Router>
     }

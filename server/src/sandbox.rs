@@ -11,9 +11,13 @@ mod server_api;
 
 use std::sync::Arc;
 
+use app::domain::{AppError, FieldError, PackageName, Rule};
 use axum::Router;
 use axum::routing::{delete, get, post, put};
 use sqlx::AnyPool;
+
+use crate::store::StoreError;
+use crate::store::sandbox::{self as store, SandboxAppRow};
 
 pub use faults::FaultPlan;
 
@@ -30,6 +34,65 @@ impl Sandbox {
             faults: Arc::default(),
         }
     }
+}
+
+/// Xiaomi's console: a push app for a package. Shared by the control API and the console page.
+pub async fn create_app(
+    db: &AnyPool,
+    package_name: &str,
+    channels: &[String],
+) -> Result<SandboxAppRow, AppError> {
+    let package = PackageName::parse(package_name)?;
+    let channels = control::parse_channels(channels)?;
+    let row = SandboxAppRow {
+        app_id: ids::app_id(),
+        package_name: package.as_str().to_owned(),
+        app_key: ids::app_key(),
+        app_secret: ids::app_secret(),
+        channels,
+        created_at: crate::unix_now(),
+    };
+    match store::insert_app(db, &row).await {
+        Err(StoreError::Unique) => Err(AppError::Conflict(FieldError::new(
+            PackageName::FIELD,
+            Rule::Taken,
+        ))),
+        other => other.map(|()| row).map_err(AppError::from),
+    }
+}
+
+/// `registerPush` on a phone: a new regId for the app with this package, AppID and AppKey.
+pub async fn register_device(
+    db: &AnyPool,
+    package_name: &str,
+    app_id: &str,
+    app_key: &str,
+) -> Result<String, AppError> {
+    let package = PackageName::parse(package_name)?;
+    for (field, value) in [("app_id", app_id), ("app_key", app_key)] {
+        if value.trim().is_empty() {
+            return Err(AppError::invalid(field, Rule::Required));
+        }
+    }
+    let app = store::app_by_package(db, package.as_str())
+        .await?
+        .ok_or_else(|| {
+            AppError::invalid(
+                PackageName::FIELD,
+                Rule::Other {
+                    key: "rule.sandbox_unknown_package".into(),
+                },
+            )
+        })?;
+    if app.app_id != app_id.trim() {
+        return Err(AppError::invalid("app_id", Rule::Mismatch));
+    }
+    if app.app_key != app_key.trim() {
+        return Err(AppError::invalid("app_key", Rule::Mismatch));
+    }
+    let reg_id = ids::reg_id();
+    store::insert_device(db, &reg_id, &app.app_id, crate::unix_now()).await?;
+    Ok(reg_id)
 }
 
 /// The sandbox's routes, relative to `/sandbox/mipush`.

@@ -4,6 +4,7 @@
 mod apps;
 mod audit;
 mod auth;
+mod sandbox;
 mod tokens;
 mod users;
 
@@ -12,7 +13,8 @@ use std::sync::atomic::AtomicBool;
 
 use app::api::{Backend, ClientInfo};
 use app::domain::{
-    AppDetail, AppError, AppSummary, AuditEntry, CreatedToken, NewApp, Role, TokenView, UserView,
+    AppDetail, AppError, AppSummary, AuditEntry, CreatedToken, NewApp, Role, SandboxAppView,
+    SandboxSendResult, TokenView, UserView,
 };
 use async_trait::async_trait;
 use sqlx::AnyPool;
@@ -22,6 +24,7 @@ use crate::passwords::Passwords;
 use crate::store::StoreError;
 use crate::store::users::UserRow;
 use crate::throttle::Throttle;
+use crate::vendors::mipush::MiPushClient;
 
 pub struct Services {
     db: AnyPool,
@@ -30,16 +33,26 @@ pub struct Services {
     throttle: Throttle,
     /// Once true, stays true: the owner exists and the setup page is gone for good.
     set_up: AtomicBool,
+    mipush: MiPushClient,
+    sandbox_enabled: bool,
 }
 
 impl Services {
-    pub fn new(db: AnyPool, secrets: Arc<SecretBox>, passwords: Passwords) -> Self {
+    pub fn new(
+        db: AnyPool,
+        secrets: Arc<SecretBox>,
+        passwords: Passwords,
+        mipush: MiPushClient,
+        sandbox_enabled: bool,
+    ) -> Self {
         Self {
             db,
             secrets,
             passwords,
             throttle: Throttle::default(),
             set_up: AtomicBool::new(false),
+            mipush,
+            sandbox_enabled,
         }
     }
 }
@@ -169,5 +182,27 @@ impl Backend for Services {
         limit: i64,
     ) -> Result<Vec<AuditEntry>, AppError> {
         self.list_audit(by, before_id, limit).await
+    }
+    async fn sandbox_apps(&self, by: &UserView) -> Result<Option<Vec<SandboxAppView>>, AppError> {
+        self.sandbox_apps(by).await
+    }
+    async fn sandbox_create_app(&self, by: &UserView, package_name: &str) -> Result<(), AppError> {
+        self.sandbox_create_app(by, package_name).await
+    }
+    async fn sandbox_add_device(
+        &self,
+        by: &UserView,
+        package_name: &str,
+    ) -> Result<String, AppError> {
+        self.sandbox_add_device(by, package_name).await
+    }
+    async fn sandbox_send(
+        &self,
+        by: &UserView,
+        reg_id: &str,
+        title: &str,
+        description: &str,
+    ) -> Result<SandboxSendResult, AppError> {
+        self.sandbox_send(by, reg_id, title, description).await
     }
 }

@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
@@ -18,6 +19,7 @@ use crate::passwords::Passwords;
 use crate::sandbox::Sandbox;
 use crate::services::Services;
 use crate::store::{Database, SessionPool};
+use crate::vendors::mipush::{Endpoints, MiPushClient, RetryPolicy};
 
 pub const SESSION_COOKIE: &str = "pushdesk_session";
 
@@ -27,15 +29,31 @@ pub struct Application {
     state: AppState,
 }
 
-/// What every entry point (server, command line, tests) shares.
-pub async fn services(settings: &Settings) -> anyhow::Result<(Database, Arc<Services>)> {
+/// What every entry point (server, command line, tests) shares. `addr` is where this server
+/// listens, for reaching its own MiPush sandbox.
+pub async fn services(
+    settings: &Settings,
+    addr: SocketAddr,
+) -> anyhow::Result<(Database, Arc<Services>)> {
     let db = Database::connect(&settings.database).await?;
     let secrets = Arc::new(SecretBox::load_or_create(&settings.secret_key_file)?);
     let hashing = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let host = if addr.ip().is_unspecified() {
+        SocketAddr::from(([127, 0, 0, 1], addr.port()))
+    } else {
+        addr
+    };
+    let endpoints = Endpoints {
+        override_origin: settings.mipush_base_url.clone(),
+        sandbox_base: format!("http://{host}/sandbox/mipush"),
+    };
+    let mipush = MiPushClient::new(endpoints, Duration::from_secs(10), RetryPolicy::default());
     let services = Arc::new(Services::new(
         db.pool.clone(),
         secrets,
         Passwords::new(hashing),
+        mipush,
+        settings.sandbox,
     ));
     Ok((db, services))
 }
@@ -43,7 +61,10 @@ pub async fn services(settings: &Settings) -> anyhow::Result<(Database, Arc<Serv
 impl Application {
     /// Binds `settings.addr` (port 0 picks a free port) and assembles the app; nothing runs yet.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let (db, services) = services(&settings).await?;
+        let listener = TcpListener::bind(settings.addr)
+            .await
+            .with_context(|| format!("listening on {}", settings.addr))?;
+        let (db, services) = services(&settings, listener.local_addr()?).await?;
         let state = AppState {
             leptos: settings.leptos.clone(),
             services,
@@ -73,9 +94,6 @@ impl Application {
                     .layer(session_layer(store, idle, &settings))
             }
         };
-        let listener = TcpListener::bind(settings.addr)
-            .await
-            .with_context(|| format!("listening on {}", settings.addr))?;
         Ok(Self {
             listener,
             router,

@@ -3,7 +3,8 @@ use std::net::IpAddr;
 use async_trait::async_trait;
 
 use crate::domain::{
-    AppDetail, AppError, AppSummary, AuditEntry, CreatedToken, NewApp, TokenView, UserView,
+    AppDetail, AppError, AppSummary, AuditEntry, CreatedToken, NewApp, SandboxAppView,
+    SandboxSendResult, TokenView, UserView,
 };
 
 /// Where the session keeps the signed-in console user's id.
@@ -79,4 +80,21 @@ pub trait Backend: Send + Sync + 'static {
         before_id: Option<i64>,
         limit: i64,
     ) -> Result<Vec<AuditEntry>, AppError>;
+
+    /// `None` when the sandbox is not enabled on this deployment.
+    async fn sandbox_apps(&self, by: &UserView) -> Result<Option<Vec<SandboxAppView>>, AppError>;
+    async fn sandbox_create_app(&self, by: &UserView, package_name: &str) -> Result<(), AppError>;
+    async fn sandbox_add_device(
+        &self,
+        by: &UserView,
+        package_name: &str,
+    ) -> Result<String, AppError>;
+    /// Sends through the same MiPush client real pushes use, to the sandbox region.
+    async fn sandbox_send(
+        &self,
+        by: &UserView,
+        reg_id: &str,
+        title: &str,
+        description: &str,
+    ) -> Result<SandboxSendResult, AppError>;
 }

@@ -34,6 +34,7 @@ pub fn ConsoleLayout(children: ChildrenFn) -> impl IntoView {
                 <A href="/users">{tr(l, "nav.users")}</A>
                 <A href="/tokens">{tr(l, "nav.tokens")}</A>
                 <A href="/audit">{tr(l, "nav.audit")}</A>
+                <A href="/sandbox">{tr(l, "nav.sandbox")}</A>
             </nav>
             <main class="content">
                 <Suspense fallback=move || view! { <p class="loading">{tr(l, "common.loading")}</p> }>

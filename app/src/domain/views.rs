@@ -67,3 +67,38 @@ pub struct AuditEntry {
     pub object: String,
     pub detail: String,
 }
+
+/// A MiPush sandbox app as the sandbox page shows it: the credentials a developer copies into
+/// a certificate, and its virtual devices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SandboxAppView {
+    pub package_name: String,
+    pub app_id: String,
+    pub app_key: String,
+    pub app_secret: String,
+    pub devices: Vec<SandboxDeviceView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SandboxDeviceView {
+    pub reg_id: String,
+    pub installed: bool,
+    pub notifications: Vec<ShadeItem>,
+}
+
+/// One entry of a virtual phone's notification shade.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShadeItem {
+    pub title: String,
+    pub description: String,
+    pub received_at_ms: i64,
+}
+
+/// What MiPush answered to a send from the sandbox page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SandboxSendResult {
+    pub code: i64,
+    pub description: String,
+    pub message_id: Option<String>,
+    pub attempts: u32,
+}

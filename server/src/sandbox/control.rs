@@ -1,14 +1,14 @@
 //! Xiaomi's developer console and the phones, as JSON endpoints. Open on purpose: they stand for
 //! parties outside this deployment (see README: never enable the sandbox in public).
 
-use app::domain::{AppError, PackageName, Rule};
+use app::domain::{AppError, Rule};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 
-use super::{FaultPlan, Sandbox, ids};
+use super::{FaultPlan, Sandbox};
 use crate::http::api_v1::{ApiError, ApiLocale, Body};
 use crate::store::StoreError;
 use crate::store::sandbox::{self as store, SandboxAppRow};
@@ -55,7 +55,7 @@ pub fn split_channels(stored: &str) -> Vec<String> {
         .collect()
 }
 
-fn parse_channels(raw: &[String]) -> std::result::Result<String, AppError> {
+pub(super) fn parse_channels(raw: &[String]) -> std::result::Result<String, AppError> {
     let mut out: Vec<String> = Vec::new();
     for c in raw.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
         if c.len() > 200 || c.contains(',') || c.chars().any(char::is_control) {
@@ -87,28 +87,9 @@ pub async fn create_app(
     ApiLocale(l): ApiLocale,
     Body(body): Body<NewApp>,
 ) -> Result<impl IntoResponse> {
-    let package = PackageName::parse(&body.package_name).map_err(fail(l))?;
-    let channels = parse_channels(&body.channels).map_err(fail(l))?;
-    let row = SandboxAppRow {
-        app_id: ids::app_id(),
-        package_name: package.as_str().to_owned(),
-        app_key: ids::app_key(),
-        app_secret: ids::app_secret(),
-        channels,
-        created_at: unix_now(),
-    };
-    match store::insert_app(&sb.db, &row).await {
-        Err(StoreError::Unique) => {
-            return Err(ApiError::new(
-                AppError::Conflict(app::domain::FieldError::new(
-                    PackageName::FIELD,
-                    Rule::Taken,
-                )),
-                l,
-            ));
-        }
-        other => other.map_err(db(l))?,
-    }
+    let row = super::create_app(&sb.db, &body.package_name, &body.channels)
+        .await
+        .map_err(fail(l))?;
     Ok((StatusCode::CREATED, Json(AppCredentials::from(row))))
 }
 
@@ -186,42 +167,9 @@ pub async fn register_device(
     ApiLocale(l): ApiLocale,
     Body(body): Body<NewDevice>,
 ) -> Result<impl IntoResponse> {
-    let package = PackageName::parse(&body.package_name).map_err(fail(l))?;
-    for (field, value) in [("app_id", &body.app_id), ("app_key", &body.app_key)] {
-        if value.trim().is_empty() {
-            return Err(ApiError::new(AppError::invalid(field, Rule::Required), l));
-        }
-    }
-    let app = store::app_by_package(&sb.db, package.as_str())
+    let reg_id = super::register_device(&sb.db, &body.package_name, &body.app_id, &body.app_key)
         .await
-        .map_err(db(l))?
-        .ok_or_else(|| {
-            ApiError::new(
-                AppError::invalid(
-                    PackageName::FIELD,
-                    Rule::Other {
-                        key: "rule.sandbox_unknown_package".into(),
-                    },
-                ),
-                l,
-            )
-        })?;
-    if app.app_id != body.app_id.trim() {
-        return Err(ApiError::new(
-            AppError::invalid("app_id", Rule::Mismatch),
-            l,
-        ));
-    }
-    if app.app_key != body.app_key.trim() {
-        return Err(ApiError::new(
-            AppError::invalid("app_key", Rule::Mismatch),
-            l,
-        ));
-    }
-    let reg_id = ids::reg_id();
-    store::insert_device(&sb.db, &reg_id, &app.app_id, unix_now())
-        .await
-        .map_err(db(l))?;
+        .map_err(fail(l))?;
     Ok((
         StatusCode::CREATED,
         Json(serde_json::json!({ "reg_id": reg_id })),

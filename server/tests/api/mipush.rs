@@ -107,6 +107,16 @@ async fn raw(
     (status, res.json().await.unwrap())
 }
 
+/// A refusal from the reference: name, path, `Authorization`, form, code, reason (if pinned).
+type Case = (
+    &'static str,
+    &'static str,
+    Option<String>,
+    Vec<(&'static str, String)>,
+    i64,
+    &'static str,
+);
+
 /// A valid notification form for `reg_id`, with some fields replaced or added.
 fn form_with(reg_id: &str, extra: &[(&'static str, String)]) -> Vec<(&'static str, String)> {
     let mut f: Vec<(&'static str, String)> = vec![
@@ -222,7 +232,7 @@ on_both_engines! {
         let many: Vec<String> = (0..1001).map(|i| format!("r{i}")).collect();
         const KEYS: [&str; 11] = ["extra.k0", "extra.k1", "extra.k2", "extra.k3", "extra.k4", "extra.k5", "extra.k6", "extra.k7", "extra.k8", "extra.k9", "extra.k10"];
         let custom: Vec<(&'static str, String)> = KEYS.iter().map(|k| (*k, "v".to_owned())).collect();
-        let cases: Vec<(&str, &str, Option<String>, Vec<(&str, String)>, i64, &str)> = vec![
+        let cases: Vec<Case> = vec![
             ("no key", "/v3/message/regid", None, base(&[]), 21301, "Invalid application secret."),
             ("Key in capitals", "/v3/message/regid", Some(format!("Key={}", sb.secret)), base(&[]), 21301, "Invalid application secret."),
             ("wrong secret", "/v3/message/regid", Some("key=bm90IGEgc2VjcmV0".into()), base(&[]), 21301, "Invalid application secret."),
@@ -299,5 +309,32 @@ on_both_engines! {
         assert_eq!(down[0].attempts, 4);
         assert!(down[0].outcome.is_err());
         assert_eq!(shade(&app, &reg).await.len(), 1);
+    }
+
+    async fn the_console_sends_through_the_servers_own_client_to_its_sandbox(app) {
+        app.with_owner().await;
+        let post = |path: &'static str, form: Vec<(&'static str, String)>| {
+            let req = app.client.post(app.url(path)).header("accept", "application/json").form(&form);
+            async move { req.send().await.unwrap() }
+        };
+        let res = post("/fn/sandbox_create_app", vec![("package_name", "com.example.im".into())]).await;
+        assert!(res.status().is_success(), "{}", res.status());
+        let res = post("/fn/sandbox_add_device", vec![("package_name", "com.example.im".into())]).await;
+        let reg_id: String = res.json().await.unwrap();
+        let res = post("/fn/sandbox_send", vec![("reg_id", reg_id.clone()), ("title", "a new message".into()), ("description", "hi".into())]).await;
+        let sent: Value = res.json().await.unwrap();
+        assert_eq!(sent["code"], 0, "{sent}");
+        assert_eq!(sent["message_id"].as_str().map(str::len), Some(22));
+        assert_eq!(shade(&app, &reg_id).await.len(), 1);
+        // The vendor's refusal comes back as the answer, not as a failure of the page.
+        let res = post("/fn/sandbox_send", vec![("reg_id", reg_id.clone()), ("title", " ".into()), ("description", "hi".into())]).await;
+        let refused: Value = res.json().await.unwrap();
+        assert_eq!(refused["code"], 65011, "{refused}");
+
+        let viewer = app.create_user("vera", "viewer").await;
+        let res = viewer.client.post(viewer.url("/fn/sandbox_send")).header("accept", "application/json")
+            .form(&[("reg_id", reg_id.as_str()), ("title", "t"), ("description", "d")]).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        assert_eq!(shade(&app, &reg_id).await.len(), 1);
     }
 }

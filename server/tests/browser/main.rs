@@ -82,6 +82,7 @@ async fn start_server() -> Server {
         )
         .env("PUSHDESK_ADDR", format!("127.0.0.1:{port}"))
         .env("LEPTOS_SITE_ROOT", &site)
+        .env("PUSHDESK_SANDBOX", "1")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -269,5 +270,85 @@ async fn sign_in_and_app_creation_work_with_javascript_disabled() {
         b.find("body[data-hydrated]").await.is_none(),
         "JavaScript was meant to be off"
     );
+    b.quit().await;
+}
+
+#[tokio::test]
+async fn a_notification_sent_to_a_virtual_phone_shows_in_its_shade() {
+    let server = start_server().await;
+    let base = &server.base;
+    let api = reqwest::Client::new();
+    let res = api
+        .post(format!("{base}/api/v1/setup"))
+        .json(&json!({"username": "owner", "password": "correct horse battery", "password_confirm": "correct horse battery"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let driver = start_driver().await;
+    let b = Browser::start(&driver.url, &temp_dir("profile-sandbox"), true).await;
+    sign_in(&b, base, "owner", "correct horse battery").await;
+    b.wait_for_url("/apps").await;
+
+    b.goto(&format!("{base}/sandbox")).await;
+    b.wait_hydrated().await;
+    b.fill("input[name=package_name]", "not a package").await;
+    b.click("#create-sandbox-app").await;
+    b.wait_for("p.field-error[data-field=package_name]").await;
+    b.fill("input[name=package_name]", "com.example.im").await;
+    b.click("#create-sandbox-app").await;
+    b.wait_for(".sandbox-app[data-package='com.example.im']")
+        .await;
+    b.click("button.add-device").await;
+    b.wait_for(".phone input[name=description]").await;
+
+    // Through the console: the server's MiPush client sends to the sandbox region.
+    b.fill(".phone input[name=description]", "来自控制台的问候")
+        .await;
+    b.click(".phone button.send").await;
+    b.wait_for("#send-result").await;
+    assert!(
+        b.text("#send-result").await.contains("code 0"),
+        "{}",
+        b.text("#send-result").await
+    );
+    b.wait_for(".phone .notification").await;
+    b.wait_for_text("来自控制台的问候").await;
+
+    // From outside, as a third-party MiPush SDK would: the shade updates without a reload.
+    let apps: serde_json::Value = api
+        .get(format!("{base}/sandbox/mipush/apps"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let secret = apps[0]["app_secret"].as_str().unwrap().to_owned();
+    let devices: serde_json::Value = api
+        .get(format!("{base}/sandbox/mipush/devices"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let reg_id = devices[0]["reg_id"].as_str().unwrap().to_owned();
+    let res = api
+        .post(format!("{base}/sandbox/mipush/v3/message/regid"))
+        .header("authorization", format!("key={secret}"))
+        .form(&[
+            ("registration_id", reg_id.as_str()),
+            ("restricted_package_name", "com.example.im"),
+            ("title", "a new message"),
+            ("description", "from a third-party SDK"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let answer: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(answer["code"], 0, "{answer}");
+    b.wait_for_text("from a third-party SDK").await;
+    b.assert_console_clean().await;
     b.quit().await;
 }

@@ -53,10 +53,8 @@ impl RetryPolicy {
         let transient = match outcome {
             Attempt::Answered {
                 status: 200,
-                code: Some(code),
-            } if code == ErrorCode::Success => {
-                return Decision::Done;
-            }
+                code: Some(ErrorCode::Success),
+            } => return Decision::Done,
             Attempt::Answered {
                 status: 200,
                 code: Some(code),
