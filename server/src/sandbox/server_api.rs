@@ -197,6 +197,22 @@ struct Validated {
 
 type Refusal = (ErrorCode, String);
 
+/// An optional integer field: absent or empty is `None`; anything else must parse and pass `ok`.
+fn number(
+    form: &Form,
+    key: &str,
+    ok: impl Fn(i64) -> bool,
+    code: ErrorCode,
+) -> Result<Option<i64>, Refusal> {
+    match form.get(key).map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => match v.parse::<i64>() {
+            Ok(n) if ok(n) => Ok(Some(n)),
+            _ => Err((code, format!("Illegal {key}: {v}"))),
+        },
+    }
+}
+
 fn validate(form: &Form, app: &SandboxAppRow, version: u8) -> Result<Validated, Refusal> {
     // v2 names exactly one package; v3 may name several or none.
     let packages = split_list(&form.all("restricted_package_name"));
@@ -257,42 +273,26 @@ fn validate(form: &Form, app: &SandboxAppRow, version: u8) -> Result<Validated, 
             ));
         }
     }
-    let notify_type = match form.get("notify_type").map(str::trim) {
-        None | Some("") => -1,
-        Some(v) => match v.parse::<i64>() {
-            Ok(n) if n == -1 || (0..=7).contains(&n) => n,
-            _ => {
-                return Err((
-                    ErrorCode::IllegalParameterValue,
-                    format!("Illegal notify_type: {v}"),
-                ));
-            }
-        },
-    };
-    let notify_id = match form.get("notify_id").map(str::trim) {
-        None | Some("") => None,
-        Some(v) => match v.parse::<i64>() {
-            Ok(n) if (0..=i64::from(i32::MAX)).contains(&n) => Some(n),
-            _ => {
-                return Err((
-                    ErrorCode::IllegalNotifyId,
-                    format!("Illegal notify_id: {v}"),
-                ));
-            }
-        },
-    };
-    let time_to_live = match form.get("time_to_live").map(str::trim) {
-        None | Some("") => DEFAULT_TTL_MS,
-        Some(v) => match v.parse::<i64>() {
-            Ok(n) if n > 0 => n,
-            _ => {
-                return Err((
-                    ErrorCode::IllegalParameterValue,
-                    format!("Illegal time_to_live: {v}"),
-                ));
-            }
-        },
-    };
+    let notify_type = number(
+        form,
+        "notify_type",
+        |n| n == -1 || (0..=7).contains(&n),
+        ErrorCode::IllegalParameterValue,
+    )?
+    .unwrap_or(-1);
+    let notify_id = number(
+        form,
+        "notify_id",
+        |n| (0..=i64::from(i32::MAX)).contains(&n),
+        ErrorCode::IllegalNotifyId,
+    )?;
+    let time_to_live = number(
+        form,
+        "time_to_live",
+        |n| n > 0,
+        ErrorCode::IllegalParameterValue,
+    )?
+    .unwrap_or(DEFAULT_TTL_MS);
     let extras: Vec<(String, String)> = form
         .0
         .iter()

@@ -118,6 +118,17 @@ async fn start_driver() -> Driver {
     }
 }
 
+/// The owner, through the setup API (the browser journey does it through the page).
+async fn create_owner(api: &reqwest::Client, base: &str) {
+    let res = api
+        .post(format!("{base}/api/v1/setup"))
+        .json(&json!({"username": "owner", "password": "correct horse battery", "password_confirm": "correct horse battery"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+}
+
 async fn sign_in(b: &Browser, base: &str, username: &str, password: &str) {
     b.goto(&format!("{base}/signin")).await;
     b.fill("input[name=username]", username).await;
@@ -249,13 +260,7 @@ async fn sign_in_and_app_creation_work_with_javascript_disabled() {
     let server = start_server().await;
     let base = &server.base;
     let api = reqwest::Client::new();
-    let res = api
-        .post(format!("{base}/api/v1/setup"))
-        .json(&json!({"username": "owner", "password": "correct horse battery", "password_confirm": "correct horse battery"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
+    create_owner(&api, base).await;
 
     let driver = start_driver().await;
     let b = Browser::start(&driver.url, &temp_dir("profile-nojs"), false).await;
@@ -278,13 +283,7 @@ async fn a_notification_sent_to_a_virtual_phone_shows_in_its_shade() {
     let server = start_server().await;
     let base = &server.base;
     let api = reqwest::Client::new();
-    let res = api
-        .post(format!("{base}/api/v1/setup"))
-        .json(&json!({"username": "owner", "password": "correct horse battery", "password_confirm": "correct horse battery"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
+    create_owner(&api, base).await;
     let driver = start_driver().await;
     let b = Browser::start(&driver.url, &temp_dir("profile-sandbox"), true).await;
     sign_in(&b, base, "owner", "correct horse battery").await;
