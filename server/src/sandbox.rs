@@ -7,6 +7,7 @@
 mod control;
 mod faults;
 mod ids;
+mod limits;
 mod server_api;
 
 use std::sync::Arc;
@@ -20,11 +21,13 @@ use crate::store::StoreError;
 use crate::store::sandbox::{self as store, SandboxAppRow};
 
 pub use faults::FaultPlan;
+pub use limits::Limits;
 
 #[derive(Clone)]
 pub struct Sandbox {
     db: AnyPool,
     faults: Arc<faults::Faults>,
+    limits: Arc<limits::LimitBook>,
 }
 
 impl Sandbox {
@@ -32,6 +35,7 @@ impl Sandbox {
         Self {
             db,
             faults: Arc::default(),
+            limits: Arc::default(),
         }
     }
 }
@@ -100,6 +104,7 @@ pub fn router<S>(sandbox: Sandbox) -> Router<S> {
     Router::<Sandbox>::new()
         .route("/apps", post(control::create_app).get(control::list_apps))
         .route("/apps/{app_id}/faults", put(control::set_faults))
+        .route("/apps/{app_id}/limits", put(control::set_limits))
         .route("/apps/{app_id}/channels", put(control::set_channels))
         .route(
             "/devices",

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 
-use super::{FaultPlan, Sandbox};
+use super::{FaultPlan, Limits, Sandbox};
 use crate::http::api_v1::{ApiError, ApiLocale, Body};
 use crate::store::StoreError;
 use crate::store::sandbox::{self as store, SandboxAppRow};
@@ -125,6 +125,25 @@ pub async fn set_channels(
         return Err(ApiError::new(AppError::NotFound, l));
     }
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Switches the optional QPS limit and daily quotas on or off for one app.
+pub async fn set_limits(
+    State(sb): State<Sandbox>,
+    ApiLocale(l): ApiLocale,
+    Path(app_id): Path<String>,
+    Body(limits): Body<Limits>,
+) -> Result<impl IntoResponse> {
+    let known = store::list_apps(&sb.db)
+        .await
+        .map_err(db(l))?
+        .iter()
+        .any(|a| a.app_id == app_id);
+    if !known {
+        return Err(ApiError::new(AppError::NotFound, l));
+    }
+    sb.limits.set(&app_id, limits.clone());
+    Ok(Json(limits))
 }
 
 pub async fn set_faults(

@@ -175,6 +175,9 @@ async fn send(sb: Sandbox, headers: HeaderMap, body: Bytes, version: u8) -> Resp
     if let Some(r) = apply_faults(&sb, &app).await {
         return r;
     }
+    if !sb.limits.admit(&app.app_id, now_ms()) {
+        return refuse(ErrorCode::AppApiTooFrequent, "app api call too frequent");
+    }
     let form = Form::parse(&body);
     match validate(&form, &app, version) {
         Ok(message) => deliver(&sb, &app, message).await,
@@ -352,6 +355,16 @@ async fn deliver(sb: &Sandbox, app: &SandboxAppRow, m: Validated) -> Response {
     }
     let bad: Vec<&String> = m.reg_ids.iter().filter(|r| !valid.contains(r)).collect();
     let now = now_ms();
+    let day = now.div_euclid(86_400_000);
+    if let Err((quota, acked)) =
+        sb.limits
+            .check_quota(&app.app_id, &valid, m.channel_id.as_deref(), day)
+    {
+        return refuse(
+            ErrorCode::DailyQuotaExceeded,
+            &format!("exceed quota, quota: {quota}, have acked: {acked}"),
+        );
+    }
     let id = ids::message_id(now);
     let row = MessageRow {
         id: id.clone(),
@@ -393,6 +406,8 @@ async fn deliver(sb: &Sandbox, app: &SandboxAppRow, m: Validated) -> Response {
     if let Err(e) = stored {
         return internal(e);
     }
+    sb.limits
+        .record_delivery(&app.app_id, &valid, m.channel_id.as_deref(), day);
     let mut data = json!({ "id": id });
     if !bad.is_empty() {
         data["bad_regids"] = json!(bad.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","));

@@ -337,4 +337,38 @@ on_both_engines! {
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
         assert_eq!(shade(&app, &reg_id).await.len(), 1);
     }
+
+    async fn qps_limits_and_daily_quotas_are_enforced_once_switched_on(app) {
+        let sb = sandbox_app(&app, "com.example.im").await;
+        let reg = device(&app, &sb).await;
+        let key = format!("key={}", sb.secret);
+        let plain = form_with(&reg, &[]);
+        // Off by default: any number of messages without a channel.
+        for _ in 0..3 {
+            let (_, v) = raw(&app, "/v3/message/regid", Some(&key), &plain).await;
+            assert_eq!(v["code"], 0, "{v}");
+        }
+        let res = app.put(&format!("/sandbox/mipush/apps/{}/limits", sb.app_id), json!({"quotas": true, "public_channels": ["news"]})).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let (_, v) = raw(&app, "/v3/message/regid", Some(&key), &plain).await;
+        assert_eq!(v["code"], 0, "the first default-class message of the day: {v}");
+        let (_, v) = raw(&app, "/v3/message/regid", Some(&key), &plain).await;
+        assert_eq!((v["code"].clone(), v["reason"].clone()), (json!(200001), json!("exceed quota, quota: 1, have acked: 1")));
+        for _ in 0..5 {
+            let (_, v) = raw(&app, "/v3/message/regid", Some(&key), &form_with(&reg, &[("extra.channel_id", "news".into())])).await;
+            assert_eq!(v["code"], 0, "{v}");
+        }
+        let (_, v) = raw(&app, "/v3/message/regid", Some(&key), &form_with(&reg, &[("extra.channel_id", "news".into())])).await;
+        assert_eq!(v["code"], 200001, "公信: five a day: {v}");
+        let (_, v) = raw(&app, "/v3/message/regid", Some(&key), &form_with(&reg, &[("extra.channel_id", "im".into())])).await;
+        assert_eq!(v["code"], 0, "私信: unlimited: {v}");
+
+        let res = app.put(&format!("/sandbox/mipush/apps/{}/limits", sb.app_id), json!({"qps": 1})).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let (_, first) = raw(&app, "/v3/message/regid", Some(&key), &plain).await;
+        let (_, second) = raw(&app, "/v3/message/regid", Some(&key), &plain).await;
+        assert_eq!(first["code"], 0, "{first}");
+        assert_eq!(second["code"], 10027, "{second}");
+        assert_eq!(app.put("/sandbox/mipush/apps/0000/limits", json!({})).await.status(), StatusCode::NOT_FOUND);
+    }
 }
