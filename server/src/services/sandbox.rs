@@ -7,11 +7,12 @@ use crate::store::sandbox as store;
 use crate::vendors::mipush::{AppSecret, Notification, Region, SendToRegIds, build_send};
 
 impl Services {
-    /// Every role sees the sandbox; `None` when it is off.
+    /// Developers and up (the page shows the sandbox apps' AppSecrets); `None` when it is off.
     pub async fn sandbox_apps(
         &self,
-        _by: &UserView,
+        by: &UserView,
     ) -> Result<Option<Vec<SandboxAppView>>, AppError> {
+        require(by.role.can_test_push())?;
         if !self.sandbox_enabled {
             return Ok(None);
         }

@@ -332,6 +332,8 @@ on_both_engines! {
         assert_eq!(refused["code"], 65011, "{refused}");
 
         let viewer = app.create_user("vera", "viewer").await;
+        let res = viewer.client.post(viewer.url("/fn/sandbox_apps")).header("accept", "application/json").send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
         let res = viewer.client.post(viewer.url("/fn/sandbox_send")).header("accept", "application/json")
             .form(&[("reg_id", reg_id.as_str()), ("title", "t"), ("description", "d")]).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
