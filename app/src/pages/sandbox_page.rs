@@ -32,8 +32,15 @@ fn Sandbox() -> impl IntoView {
     let create_error = super::action_error(create);
     let send_error = super::action_error(send);
     let tick = RwSignal::new(0u32);
-    // Only in the browser: the shade refreshes every two seconds.
-    Effect::new(move |_| set_interval(move || tick.update(|n| *n += 1), Duration::from_secs(2)));
+    // Only in the browser: the shade refreshes every two seconds, until the page is left.
+    Effect::new(move |_| {
+        let tick_on = move || {
+            tick.try_update(|n| *n += 1);
+        };
+        if let Ok(handle) = set_interval_with_handle(tick_on, Duration::from_secs(2)) {
+            on_cleanup(move || handle.clear());
+        }
+    });
     let apps = Resource::new(
         move || {
             (

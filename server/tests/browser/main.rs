@@ -349,5 +349,11 @@ async fn a_notification_sent_to_a_virtual_phone_shows_in_its_shade() {
     assert_eq!(answer["code"], 0, "{answer}");
     b.wait_for_text("from a third-party SDK").await;
     b.assert_console_clean().await;
+
+    // Leaving by client-side navigation stops the refresh: nothing touches the old page.
+    b.click("nav.sidenav a[href='/apps']").await;
+    b.wait_for_url("/apps").await;
+    tokio::time::sleep(std::time::Duration::from_millis(4500)).await;
+    b.assert_console_clean().await;
     b.quit().await;
 }
