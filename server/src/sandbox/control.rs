@@ -127,6 +127,13 @@ pub async fn set_channels(
     Ok(StatusCode::NO_CONTENT)
 }
 
+async fn require_app(sb: &Sandbox, app_id: &str, l: app::i18n::Locale) -> Result<()> {
+    match store::app_by_id(&sb.db, app_id).await.map_err(db(l))? {
+        Some(_) => Ok(()),
+        None => Err(ApiError::new(AppError::NotFound, l)),
+    }
+}
+
 /// Switches the optional QPS limit and daily quotas on or off for one app.
 pub async fn set_limits(
     State(sb): State<Sandbox>,
@@ -134,14 +141,7 @@ pub async fn set_limits(
     Path(app_id): Path<String>,
     Body(limits): Body<Limits>,
 ) -> Result<impl IntoResponse> {
-    let known = store::list_apps(&sb.db)
-        .await
-        .map_err(db(l))?
-        .iter()
-        .any(|a| a.app_id == app_id);
-    if !known {
-        return Err(ApiError::new(AppError::NotFound, l));
-    }
+    require_app(&sb, &app_id, l).await?;
     sb.limits.set(&app_id, limits.clone());
     Ok(Json(limits))
 }
@@ -152,14 +152,7 @@ pub async fn set_faults(
     Path(app_id): Path<String>,
     Body(plan): Body<FaultPlan>,
 ) -> Result<impl IntoResponse> {
-    let known = store::list_apps(&sb.db)
-        .await
-        .map_err(db(l))?
-        .iter()
-        .any(|a| a.app_id == app_id);
-    if !known {
-        return Err(ApiError::new(AppError::NotFound, l));
-    }
+    require_app(&sb, &app_id, l).await?;
     sb.faults.set(&app_id, plan.clone());
     Ok(Json(plan))
 }

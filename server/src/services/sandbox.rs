@@ -95,10 +95,8 @@ impl Services {
         let device = store::device(&self.db, reg_id.trim())
             .await?
             .ok_or_else(|| AppError::invalid("reg_id", Rule::Required))?;
-        let app = store::list_apps(&self.db)
+        let app = store::app_by_id(&self.db, &device.app_id)
             .await?
-            .into_iter()
-            .find(|a| a.app_id == device.app_id)
             .ok_or(AppError::NotFound)?;
         let send = SendToRegIds {
             reg_ids: vec![device.reg_id],

@@ -96,6 +96,19 @@ pub async fn app_by_secret<'e, E: Executor<'e, Database = Any>>(
     .map_err(StoreError::from_sqlx)
 }
 
+pub async fn app_by_id<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    app_id: &str,
+) -> StoreResult<Option<SandboxAppRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {APP_COLUMNS} FROM sandbox_apps WHERE app_id = $1"
+    ))
+    .bind(app_id)
+    .fetch_optional(db)
+    .await
+    .map_err(StoreError::from_sqlx)
+}
+
 pub async fn app_by_package<'e, E: Executor<'e, Database = Any>>(
     db: E,
     package_name: &str,
