@@ -3,6 +3,7 @@
 
 pub mod apps;
 pub mod audit;
+pub mod certificates;
 pub mod sandbox;
 pub mod session;
 pub mod setup;

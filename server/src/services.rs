@@ -4,17 +4,20 @@
 mod apps;
 mod audit;
 mod auth;
+mod certificates;
 mod sandbox;
 mod tokens;
 mod users;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 use app::api::{Backend, ClientInfo};
 use app::domain::{
-    AppDetail, AppError, AppSummary, AuditEntry, CreatedToken, NewApp, Role, SandboxAppView,
-    SandboxSendResult, TokenView, UserView,
+    AppDetail, AppError, AppSummary, AuditEntry, CertificateDraft, CertificateList,
+    CertificateView, CreatedToken, NewApp, Role, SandboxAppView, SandboxSendResult, TokenView,
+    UserView,
 };
 use async_trait::async_trait;
 use sqlx::AnyPool;
@@ -35,6 +38,8 @@ pub struct Services {
     set_up: AtomicBool,
     mipush: MiPushClient,
     sandbox_enabled: bool,
+    /// From saving a certificate to its being effective (the seed's "within 10 minutes").
+    activation_delay: Duration,
 }
 
 impl Services {
@@ -44,6 +49,7 @@ impl Services {
         passwords: Passwords,
         mipush: MiPushClient,
         sandbox_enabled: bool,
+        activation_delay: Duration,
     ) -> Self {
         Self {
             db,
@@ -53,6 +59,7 @@ impl Services {
             set_up: AtomicBool::new(false),
             mipush,
             sandbox_enabled,
+            activation_delay,
         }
     }
 }
@@ -137,6 +144,46 @@ impl Backend for Services {
     }
     async fn reveal_secret_key(&self, by: &UserView, sdkappid: &str) -> Result<String, AppError> {
         self.reveal_secret_key(by, sdkappid).await
+    }
+    async fn list_certificates(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+    ) -> Result<CertificateList, AppError> {
+        self.list_certificates(by, sdkappid).await
+    }
+    async fn get_certificate(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+        id: &str,
+    ) -> Result<CertificateView, AppError> {
+        self.get_certificate(by, sdkappid, id).await
+    }
+    async fn add_certificate(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+        draft: &CertificateDraft,
+    ) -> Result<CertificateView, AppError> {
+        self.add_certificate(by, sdkappid, draft).await
+    }
+    async fn edit_certificate(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+        id: &str,
+        draft: &CertificateDraft,
+    ) -> Result<CertificateView, AppError> {
+        self.edit_certificate(by, sdkappid, id, draft).await
+    }
+    async fn delete_certificate(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+        id: &str,
+    ) -> Result<(), AppError> {
+        self.delete_certificate(by, sdkappid, id).await
     }
     async fn list_users(&self, by: &UserView) -> Result<Vec<UserView>, AppError> {
         self.list_users(by).await

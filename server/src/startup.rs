@@ -54,6 +54,7 @@ pub async fn services(
         Passwords::new(hashing),
         mipush,
         settings.sandbox,
+        settings.cert_activation_delay,
     ));
     Ok((db, services))
 }
@@ -65,6 +66,7 @@ impl Application {
             .await
             .with_context(|| format!("listening on {}", settings.addr))?;
         let (db, services) = services(&settings, listener.local_addr()?).await?;
+        spawn_certificate_announcer(services.clone());
         let state = AppState {
             leptos: settings.leptos.clone(),
             services,
@@ -144,6 +146,19 @@ fn spawn_cleanup<S: ExpiredDeletion + Clone + 'static>(store: S) {
             .await
         {
             tracing::warn!(error = %e, "expired-session cleanup stopped");
+        }
+    });
+}
+
+/// Writes "certificate became effective" to the audit log as activation delays run out.
+fn spawn_certificate_announcer(services: Arc<Services>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            // Failures are logged by the service; the next tick tries again.
+            let _ = services.announce_effective_certificates().await;
         }
     });
 }

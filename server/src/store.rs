@@ -4,6 +4,7 @@
 
 pub mod apps;
 pub mod audit;
+pub mod certificates;
 pub mod sandbox;
 pub mod tokens;
 pub mod users;

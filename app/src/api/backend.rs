@@ -3,8 +3,8 @@ use std::net::IpAddr;
 use async_trait::async_trait;
 
 use crate::domain::{
-    AppDetail, AppError, AppSummary, AuditEntry, CreatedToken, NewApp, SandboxAppView,
-    SandboxSendResult, TokenView, UserView,
+    AppDetail, AppError, AppSummary, AuditEntry, CertificateDraft, CertificateList,
+    CertificateView, CreatedToken, NewApp, SandboxAppView, SandboxSendResult, TokenView, UserView,
 };
 
 /// Where the session keeps the signed-in console user's id.
@@ -48,6 +48,38 @@ pub trait Backend: Send + Sync + 'static {
         platforms: &[String],
     ) -> Result<AppDetail, AppError>;
     async fn reveal_secret_key(&self, by: &UserView, sdkappid: &str) -> Result<String, AppError>;
+
+    async fn list_certificates(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+    ) -> Result<CertificateList, AppError>;
+    async fn get_certificate(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+        id: &str,
+    ) -> Result<CertificateView, AppError>;
+    async fn add_certificate(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+        draft: &CertificateDraft,
+    ) -> Result<CertificateView, AppError>;
+    /// An empty secret keeps the stored one.
+    async fn edit_certificate(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+        id: &str,
+        draft: &CertificateDraft,
+    ) -> Result<CertificateView, AppError>;
+    async fn delete_certificate(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+        id: &str,
+    ) -> Result<(), AppError>;
 
     async fn list_users(&self, by: &UserView) -> Result<Vec<UserView>, AppError>;
     async fn create_user(

@@ -25,6 +25,10 @@ pub enum Rule {
     Digits {
         len: usize,
     },
+    /// Another certificate of the app already has this value; `id` names it.
+    CertificateExists {
+        id: i64,
+    },
     /// A rule particular to one field, named by an i18n key.
     Other {
         key: String,
@@ -71,6 +75,13 @@ impl FieldError {
             Rule::Digits { len } => {
                 t!("rule.digits", locale = l, field = field, len = len).into_owned()
             }
+            Rule::CertificateExists { id } => t!(
+                "rule.certificate_exists",
+                locale = l,
+                field = field,
+                id = id
+            )
+            .into_owned(),
             Rule::Other { key } => t!(key.as_str(), locale = l, field = field).into_owned(),
         }
     }

@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Platform, Role, Sdkappid};
+use super::{CertificateSettings, CertificateStatus, CheckState, Platform, Role, Sdkappid};
+use crate::i18n::Locale;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserView {
@@ -101,4 +102,63 @@ pub struct SandboxSendResult {
     pub description: String,
     pub message_id: Option<String>,
     pub attempts: u32,
+}
+
+/// A text the server has in both languages (a vendor code's meaning, its fix).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Localized {
+    pub zh: String,
+    pub en: String,
+}
+
+impl Localized {
+    pub fn get(&self, locale: Locale) -> &str {
+        match locale {
+            Locale::Zh => &self.zh,
+            Locale::En => &self.en,
+        }
+    }
+}
+
+/// What the credential check on save found, with the vendor's own words when it answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateCheck {
+    pub state: CheckState,
+    /// The vendor's result code, when it answered.
+    pub code: Option<i64>,
+    /// The vendor's reason, or why it could not be reached.
+    pub detail: String,
+    pub meaning: Option<Localized>,
+    pub fix: Option<Localized>,
+    pub checked_at: i64,
+}
+
+/// A push certificate as the console and the API show it: never its secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateView {
+    /// The certificate ID the client app reports with its token.
+    pub id: i64,
+    pub sdkappid: Sdkappid,
+    pub platform: Platform,
+    #[serde(flatten)]
+    pub settings: CertificateSettings,
+    /// The secret with all but its last four characters hidden.
+    pub secret_masked: String,
+    pub status: CertificateStatus,
+    pub effective_at: i64,
+    pub check: CertificateCheck,
+    /// Whether pushdesk sends through this vendor yet.
+    pub sending_supported: bool,
+    /// While this version is pending or invalid, whether an earlier one still serves.
+    pub previous_version_serving: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// An app's certificates, with the server's clock for the countdowns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateList {
+    pub now: i64,
+    pub android_enabled: bool,
+    pub certificates: Vec<CertificateView>,
 }

@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 
 use app::api::{ClientInfo, SESSION_USER_KEY, status_of};
-use app::domain::{AppError, Rule, UserView};
+use app::domain::{AppError, CertificateDraft, Rule, UserView};
 use app::i18n::Locale;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request, State};
@@ -34,6 +34,16 @@ pub fn router() -> Router<AppState> {
         .route(
             "/apps/{sdkappid}/secret-key/reveal",
             post(reveal_secret_key),
+        )
+        .route(
+            "/apps/{sdkappid}/certificates",
+            get(list_certificates).post(add_certificate),
+        )
+        .route(
+            "/apps/{sdkappid}/certificates/{id}",
+            get(get_certificate)
+                .put(edit_certificate)
+                .delete(delete_certificate),
         )
         .route("/users", get(list_users).post(create_user))
         .route("/users/{username}", patch(update_user))
@@ -340,6 +350,73 @@ async fn reveal_secret_key(
         .await
         .map_err(|e| caller.fail(e))?;
     Ok(Json(json!({ "secret_key": secret_key })))
+}
+
+async fn list_certificates(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(sdkappid): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    let list = state
+        .services
+        .list_certificates(&caller.user, &sdkappid)
+        .await
+        .map_err(|e| caller.fail(e))?;
+    Ok(Json(list.certificates))
+}
+
+async fn add_certificate(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(sdkappid): Path<String>,
+    Body(draft): Body<CertificateDraft>,
+) -> ApiResult<impl IntoResponse> {
+    let cert = state
+        .services
+        .add_certificate(&caller.user, &sdkappid, &draft)
+        .await
+        .map_err(|e| caller.fail(e))?;
+    Ok((StatusCode::CREATED, Json(cert)))
+}
+
+async fn get_certificate(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((sdkappid, id)): Path<(String, String)>,
+) -> ApiResult<impl IntoResponse> {
+    let cert = state
+        .services
+        .get_certificate(&caller.user, &sdkappid, &id)
+        .await
+        .map_err(|e| caller.fail(e))?;
+    Ok(Json(cert))
+}
+
+async fn edit_certificate(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((sdkappid, id)): Path<(String, String)>,
+    Body(draft): Body<CertificateDraft>,
+) -> ApiResult<impl IntoResponse> {
+    let cert = state
+        .services
+        .edit_certificate(&caller.user, &sdkappid, &id, &draft)
+        .await
+        .map_err(|e| caller.fail(e))?;
+    Ok(Json(cert))
+}
+
+async fn delete_certificate(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((sdkappid, id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    state
+        .services
+        .delete_certificate(&caller.user, &sdkappid, &id)
+        .await
+        .map_err(|e| caller.fail(e))?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn list_users(State(state): State<AppState>, caller: Caller) -> ApiResult<impl IntoResponse> {

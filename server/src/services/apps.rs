@@ -64,7 +64,7 @@ impl Services {
         ))
     }
 
-    async fn app_row(&self, sdkappid: &str) -> Result<AppRow, AppError> {
+    pub(super) async fn app_row(&self, sdkappid: &str) -> Result<AppRow, AppError> {
         let id = Sdkappid::parse(sdkappid)?;
         store::apps::get(&self.db, id.get())
             .await?

@@ -3,6 +3,7 @@
 
 mod apps;
 mod auth;
+mod certificates;
 mod cli;
 mod mipush;
 mod support;

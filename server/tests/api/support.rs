@@ -86,7 +86,16 @@ pub fn test_dir() -> PathBuf {
 }
 
 pub fn settings(database_url: &str, dir: &std::path::Path) -> Settings {
-    let vars: HashMap<String, String> = [
+    settings_with(database_url, dir, &[])
+}
+
+/// Test settings with some keys set as an operator would in the environment.
+pub fn settings_with(
+    database_url: &str,
+    dir: &std::path::Path,
+    extra: &[(&str, &str)],
+) -> Settings {
+    let mut vars: HashMap<String, String> = [
         ("DATABASE_URL", database_url.to_owned()),
         ("PUSHDESK_ADDR", "127.0.0.1:0".to_owned()),
         ("PUSHDESK_SANDBOX", "1".to_owned()),
@@ -102,19 +111,31 @@ pub fn settings(database_url: &str, dir: &std::path::Path) -> Settings {
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
+    for (k, v) in extra {
+        vars.insert((*k).to_owned(), (*v).to_owned());
+    }
     Settings::from_vars(&vars).unwrap()
 }
 
-pub async fn spawn_app(engine: Engine) -> TestApp {
+/// A server whose environment also holds `extra` (e.g. a short certificate activation delay).
+pub async fn spawn_app_with(engine: Engine, extra: &[(&str, &str)]) -> TestApp {
     let dir = test_dir();
     let database_url = fresh_database(engine, &dir).await;
-    spawn_on(database_url, dir).await
+    let app = Application::build(settings_with(&database_url, &dir, extra))
+        .await
+        .unwrap();
+    serve(app, database_url, dir)
 }
 
 pub async fn spawn_on(database_url: String, dir: PathBuf) -> TestApp {
     let app = Application::build(settings(&database_url, &dir))
         .await
         .unwrap();
+    serve(app, database_url, dir)
+}
+
+fn serve(app: Application, database_url: String, dir: PathBuf) -> TestApp {
+    capture_logs();
     let base = format!("http://{}", app.addr());
     tokio::spawn(app.run_until_stopped());
     TestApp {
@@ -241,17 +262,21 @@ pub async fn assert_error(
     body
 }
 
-/// Writes the same test once per engine: `sqlite::name` and `postgres::name`.
+/// Writes the same test once per engine: `sqlite::name` and `postgres::name`. A test may set
+/// environment keys for its server: `#[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "1")]`.
 #[macro_export]
 macro_rules! on_both_engines {
-    ($(async fn $name:ident($app:ident) $body:block)*) => {
+    ($( $(#[env($($k:literal = $v:literal),*)])? async fn $name:ident($app:ident) $body:block)*) => {
         mod sqlite {
             #[allow(unused_imports)]
             use super::*;
             $(
                 #[tokio::test]
                 async fn $name() {
-                    let $app = $crate::support::spawn_app($crate::support::Engine::Sqlite).await;
+                    let $app = $crate::support::spawn_app_with(
+                        $crate::support::Engine::Sqlite,
+                        &[$($(($k, $v)),*)?],
+                    ).await;
                     $body
                 }
             )*
@@ -262,10 +287,44 @@ macro_rules! on_both_engines {
             $(
                 #[tokio::test]
                 async fn $name() {
-                    let $app = $crate::support::spawn_app($crate::support::Engine::Postgres).await;
+                    let $app = $crate::support::spawn_app_with(
+                        $crate::support::Engine::Postgres,
+                        &[$($(($k, $v)),*)?],
+                    ).await;
                     $body
                 }
             )*
         }
     };
+}
+
+/// What every server of this test binary logged, at debug level: tests search it for secrets.
+pub fn captured_logs() -> String {
+    String::from_utf8_lossy(&LOGS.lock().unwrap()).into_owned()
+}
+
+static LOGS: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+struct LogSink;
+
+impl std::io::Write for LogSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOGS.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn capture_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("debug,sqlx=warn,hyper=info,hyper_util=info,h2=info,rustls=info")
+            .with_ansi(false)
+            .with_writer(|| LogSink)
+            .try_init();
+    });
 }

@@ -443,6 +443,23 @@ impl ErrorCode {
         self.fixes().map(|(_, en)| en)
     }
 
+    /// The service refused the credentials themselves: the AppSecret, the app or its package
+    /// name. A certificate answered with one of these is invalid until edited.
+    pub fn is_credential_error(self) -> bool {
+        matches!(
+            self,
+            Self::AuthenticationFailed
+                | Self::TokenAuthenticationFailed
+                | Self::IllegalApplication
+                | Self::AppNotFound
+                | Self::AppRevoked
+                | Self::IllegalAppId
+                | Self::IllegalAppKey
+                | Self::IllegalAppSecret
+                | Self::IllegalPackageName
+        )
+    }
+
     /// Worth retrying later: the service was busy or rate-limited us (10002 system busy,
     /// 10009 system busy, 10001 system error, 10003 remote service error, 10027 app API calls too
     /// frequent, 10028, 10022, 10023, 10024 rate limits, 10037 request expired, 65029 remote

@@ -1,53 +1,16 @@
-use serde::{Deserialize, Serialize};
+/// Where a MiPush app's devices are served; the certificate's region.
+pub use app::domain::XiaomiRegion as Region;
 
-/// Where a MiPush app's devices are served. Overseas devices must be reached through their
-/// region's host (OFF-1696); "sandbox" is this server's own stand-in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Region {
-    China,
-    Global,
-    Europe,
-    Russia,
-    India,
-    Sandbox,
-}
-
-impl Region {
-    pub const ALL: [Region; 6] = [
-        Self::China,
-        Self::Global,
-        Self::Europe,
-        Self::Russia,
-        Self::India,
-        Self::Sandbox,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::China => "china",
-            Self::Global => "global",
-            Self::Europe => "europe",
-            Self::Russia => "russia",
-            Self::India => "india",
-            Self::Sandbox => "sandbox",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == raw.trim())
-    }
-
-    /// The vendor's documented origin; `None` for the sandbox.
-    pub fn official_origin(self) -> Option<&'static str> {
-        match self {
-            Self::China => Some("https://api.xmpush.xiaomi.com"),
-            Self::Global => Some("https://sgp-api.xmpush.global.xiaomi.com"),
-            Self::Europe => Some("https://fr-api.xmpush.global.xiaomi.com"),
-            Self::Russia => Some("https://ru-api.xmpush.global.xiaomi.com"),
-            Self::India => Some("https://idmb-api.xmpush.global.xiaomi.com"),
-            Self::Sandbox => None,
-        }
+/// The vendor's documented origin of a region (OFF-1696: overseas devices must be reached
+/// through their region's host); `None` for the sandbox, this server's own stand-in.
+pub fn official_origin(region: Region) -> Option<&'static str> {
+    match region {
+        Region::China => Some("https://api.xmpush.xiaomi.com"),
+        Region::Global => Some("https://sgp-api.xmpush.global.xiaomi.com"),
+        Region::Europe => Some("https://fr-api.xmpush.global.xiaomi.com"),
+        Region::Russia => Some("https://ru-api.xmpush.global.xiaomi.com"),
+        Region::India => Some("https://idmb-api.xmpush.global.xiaomi.com"),
+        Region::Sandbox => None,
     }
 }
 
@@ -62,7 +25,7 @@ pub struct Endpoints {
 
 impl Endpoints {
     pub fn base(&self, region: Region) -> String {
-        let base = match (&self.override_origin, region.official_origin()) {
+        let base = match (&self.override_origin, official_origin(region)) {
             (Some(origin), _) => origin.as_str(),
             (None, Some(official)) => official,
             (None, None) => self.sandbox_base.as_str(),
@@ -109,7 +72,7 @@ mod tests {
         for r in Region::ALL {
             assert_eq!(o.base(r), "http://mock:9");
         }
-        assert_eq!(Region::parse("europe"), Some(Region::Europe));
-        assert_eq!(Region::parse("mars"), None);
+        assert_eq!(Region::parse("europe"), Ok(Region::Europe));
+        assert!(Region::parse("mars").is_err());
     }
 }

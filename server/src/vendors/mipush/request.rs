@@ -26,17 +26,8 @@ impl fmt::Debug for AppSecret {
     }
 }
 
-/// What a tap on the notification does (`extra.notify_effect`).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum ClickAction {
-    /// `1`: open the app's launcher Activity.
-    #[default]
-    OpenApp,
-    /// `2`: open an Activity of the app given by an intent URI.
-    OpenIntent(String),
-    /// `3`: open a web page.
-    OpenUrl(String),
-}
+/// What tapping the notification does: `extra.notify_effect` 1, 2 or 3.
+pub use app::domain::ClickAction;
 
 /// `extra.callback*`: where Xiaomi reports delivery and clicks.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,42 @@
+use leptos::prelude::*;
+
+use crate::domain::{AppError, CertificateDraft, CertificateList, CertificateView};
+
+#[server(prefix = "/fn", endpoint = "list_certificates")]
+pub async fn list_certificates(sdkappid: String) -> Result<CertificateList, AppError> {
+    super::as_user(|backend, user| async move { backend.list_certificates(&user, &sdkappid).await })
+        .await
+}
+
+/// The add and edit dialogs' one form: an empty `id` adds a certificate, otherwise it edits
+/// that one (where an empty secret keeps the stored one).
+#[server(prefix = "/fn", endpoint = "save_certificate")]
+pub async fn save_certificate(
+    sdkappid: String,
+    #[server(default)] id: String,
+    #[server(default)] draft: CertificateDraft,
+) -> Result<CertificateView, AppError> {
+    let cert = super::as_user(|backend, user| async move {
+        if id.trim().is_empty() {
+            backend.add_certificate(&user, &sdkappid, &draft).await
+        } else {
+            backend
+                .edit_certificate(&user, &sdkappid, &id, &draft)
+                .await
+        }
+    })
+    .await?;
+    leptos_axum::redirect(&format!("/apps/{}/push", cert.sdkappid));
+    Ok(cert)
+}
+
+#[server(prefix = "/fn", endpoint = "delete_certificate")]
+pub async fn delete_certificate(sdkappid: String, id: String) -> Result<(), AppError> {
+    let back = format!("/apps/{sdkappid}/push");
+    super::as_user(|backend, user| async move {
+        backend.delete_certificate(&user, &sdkappid, &id).await
+    })
+    .await?;
+    leptos_axum::redirect(&back);
+    Ok(())
+}
