@@ -1,6 +1,7 @@
 mod app_page;
 mod apps_page;
 mod audit_page;
+mod certificates_page;
 mod not_found_page;
 mod sandbox_page;
 mod setup_page;
@@ -11,6 +12,7 @@ mod users_page;
 pub use app_page::AppPage;
 pub use apps_page::AppsPage;
 pub use audit_page::AuditPage;
+pub use certificates_page::CertificatesPage;
 pub use not_found_page::NotFoundPage;
 pub use sandbox_page::SandboxPage;
 pub use setup_page::SetupPage;

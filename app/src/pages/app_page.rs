@@ -12,8 +12,47 @@ use crate::i18n::{tr, use_locale};
 pub fn AppPage() -> impl IntoView {
     view! {
         <ConsoleLayout>
+            <AppHeader tab=AppTab::Basic/>
             <AppConfig/>
         </ConsoleLayout>
+    }
+}
+
+/// The tabs of an app's pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppTab {
+    /// 基础配置
+    Basic,
+    /// 离线推送
+    Push,
+}
+
+/// The app's name, SDKAppID and tabs, above every tab of the app.
+#[component]
+pub fn AppHeader(tab: AppTab) -> impl IntoView {
+    let l = use_locale();
+    let params = use_params_map();
+    let sdkappid = move || params.with(|p| p.get("sdkappid").unwrap_or_default());
+    let app = Resource::new(sdkappid, get_app);
+    let base = move || format!("/apps/{}", sdkappid());
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                app.await.ok().map(|app| view! {
+                    <div class="app-header">
+                        <h1>{app.name.clone()}</h1>
+                        <span class="sdkappid">"SDKAppID: " <code>{app.sdkappid.to_string()}</code></span>
+                        <span class="muted">{tr(l, "common.created_at")} " " {format_unix(app.created_at)}</span>
+                    </div>
+                })
+            })}
+        </Transition>
+        <nav class="tabs">
+            <a class="tab" class:active=tab == AppTab::Basic href=base id="tab-basic">{tr(l, "app.tab_basic")}</a>
+            <a class="tab" class:active=tab == AppTab::Push href=move || format!("{}/push", base()) id="tab-push">
+                {tr(l, "app.tab_push")}
+            </a>
+        </nav>
     }
 }
 
@@ -52,14 +91,6 @@ fn AppDetailView(
     let can_configure = super::me().is_some_and(|u| u.role.can_configure());
     let base = format!("/apps/{}", app.sdkappid);
     view! {
-        <div class="app-header">
-            <h1>{app.name.clone()}</h1>
-            <span class="sdkappid">"SDKAppID: " <code>{app.sdkappid.to_string()}</code></span>
-            <span class="muted">{tr(l, "common.created_at")} " " {format_unix(app.created_at)}</span>
-        </div>
-        <nav class="tabs">
-            <a class="tab active" href=base.clone()>{tr(l, "app.tab_basic")}</a>
-        </nav>
         <section class="card platforms">
             <div class="card-head">
                 <h2>{tr(l, "app.platforms")}</h2>

@@ -83,6 +83,7 @@ async fn start_server() -> Server {
         .env("PUSHDESK_ADDR", format!("127.0.0.1:{port}"))
         .env("LEPTOS_SITE_ROOT", &site)
         .env("PUSHDESK_SANDBOX", "1")
+        .env("PUSHDESK_CERT_ACTIVATION_DELAY", "4")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -354,6 +355,147 @@ async fn a_notification_sent_to_a_virtual_phone_shows_in_its_shade() {
     b.click("nav.sidenav a[href='/apps']").await;
     b.wait_for_url("/apps").await;
     tokio::time::sleep(std::time::Duration::from_millis(4500)).await;
+    b.assert_console_clean().await;
+    b.quit().await;
+}
+
+/// Signs in through the API, creates app 1400000001 with Android ticked and a sandbox push app;
+/// returns the sandbox app's (AppID, AppSecret).
+async fn android_app_with_sandbox_credentials(base: &str) -> (String, String) {
+    let api = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    create_owner(&api, base).await;
+    let ok = |res: reqwest::Response| {
+        assert!(res.status().is_success(), "{}", res.status());
+        res
+    };
+    ok(api
+        .post(format!("{base}/api/v1/session"))
+        .json(&json!({"username": "owner", "password": "correct horse battery"}))
+        .send()
+        .await
+        .unwrap());
+    ok(api
+        .post(format!("{base}/api/v1/apps"))
+        .json(&json!({"name": "Demo"}))
+        .send()
+        .await
+        .unwrap());
+    ok(api
+        .put(format!("{base}/api/v1/apps/1400000001/platforms"))
+        .json(&json!({"platforms": ["android"]}))
+        .send()
+        .await
+        .unwrap());
+    let sandbox: serde_json::Value = ok(api
+        .post(format!("{base}/sandbox/mipush/apps"))
+        .json(&json!({"package_name": "com.example.im"}))
+        .send()
+        .await
+        .unwrap())
+    .json()
+    .await
+    .unwrap();
+    (
+        sandbox["app_id"].as_str().unwrap().to_owned(),
+        sandbox["app_secret"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn an_owner_adds_a_xiaomi_certificate_and_reads_its_id_once_effective() {
+    let server = start_server().await;
+    let base = &server.base;
+    let (app_id, secret) = android_app_with_sandbox_credentials(base).await;
+    let driver = start_driver().await;
+    let b = Browser::start(&driver.url, &temp_dir("profile-certs"), true).await;
+    sign_in(&b, base, "owner", "correct horse battery").await;
+    b.wait_for_url("/apps").await;
+
+    // app → 离线推送 → 【添加证书】: 推送平台 小米 is preselected.
+    b.goto(&format!("{base}/apps/1400000001")).await;
+    b.wait_hydrated().await;
+    b.click("#tab-push").await;
+    b.wait_for_url("/apps/1400000001/push").await;
+    b.wait_for_text("Android 推送证书").await;
+    b.click("#add-certificate").await;
+    b.wait_for_url("?add=xiaomi").await;
+    b.wait_for_text("推送平台").await;
+    assert!(b.text(".segment.active").await.contains("小米"));
+    for label in ["应用包名称", "APPID", "AppSecret", "服务区域", "点击通知后"] {
+        b.wait_for_text(label).await;
+    }
+
+    // A bad package name is refused in the browser, before any submit.
+    let package = "input[name='draft[package_name]']";
+    b.fill(package, "not a package").await;
+    b.wait_for("p.field-error[data-field=package_name]").await;
+    b.wait_for_text("应用包名称须为 Android 包名").await;
+    b.wait_for("#save-certificate[disabled]").await;
+    // Forced past the page, the server refuses it too.
+    let forced = b
+        .script(
+            "const done = arguments[arguments.length - 1];
+             fetch('/fn/save_certificate', {method: 'POST',
+               headers: {'Content-Type': 'application/x-www-form-urlencoded'},
+               body: 'sdkappid=1400000001&draft[vendor]=xiaomi&draft[package_name]=not%20a%20package'
+                 + '&draft[app_id]=2882303761517473625&draft[app_secret]=Zm9vYmFyYmF6cXV4MTIzNA=='})
+               .then(r => r.json().then(b => done([r.status, b.field])));",
+        )
+        .await;
+    assert_eq!(forced, json!([422, "package_name"]));
+
+    b.fill(package, "com.example.im").await;
+    b.fill("input[name='draft[app_id]']", &app_id).await;
+    b.fill("input[name='draft[app_secret]']", &secret).await;
+    b.select("select[name='draft[region]']", "sandbox").await;
+    assert!(b.find("p.field-error").await.is_none());
+    b.click("#save-certificate").await;
+
+    // 生效中 with a countdown, then 已生效 and the ID, without a reload.
+    b.wait_for("tr[data-status=pending]").await;
+    b.wait_for_text("生效中").await;
+    let countdown = b.text("tr[data-status=pending] .countdown").await;
+    assert!(countdown.starts_with("00:0"), "{countdown}");
+    assert!(b.text(".cert-id").await.contains("生效后显示"));
+    b.wait_for("tr[data-status=effective]").await;
+    b.wait_for_text("已生效").await;
+    let id = b.text("tr[data-status=effective] .cert-id code").await;
+    assert!(id.parse::<i64>().unwrap() > 0, "{id}");
+    assert!(
+        b.find("tr[data-status=effective] button.copy")
+            .await
+            .is_some()
+    );
+    assert!(
+        !b.text("body").await.contains(&secret),
+        "the page shows the secret"
+    );
+
+    // 【编辑】 keeps the ID; the secret shows masked and stays when left empty.
+    b.click("a.edit").await;
+    b.wait_for_text("编辑证书").await;
+    let masked = format!("****{}", &secret[secret.len() - 4..]);
+    let placeholder = b
+        .script(
+            "const done = arguments[arguments.length - 1];
+             done(document.querySelector(\"input[name='draft[app_secret]']\").placeholder);",
+        )
+        .await;
+    assert!(
+        placeholder.as_str().unwrap().contains(&masked),
+        "{placeholder}"
+    );
+    b.fill("input[name='draft[channel_id]']", "im_chat").await;
+    b.click("#save-certificate").await;
+    b.wait_for("tr[data-status=pending]").await;
+    // The previous version keeps serving, so its ID stays on show.
+    assert_eq!(b.text("tr[data-status=pending] .cert-id code").await, id);
+    b.wait_for_text("上一版本仍在使用").await;
+    b.wait_for("tr[data-status=effective]").await;
+    assert_eq!(b.text("tr[data-status=effective] .cert-id code").await, id);
     b.assert_console_clean().await;
     b.quit().await;
 }
