@@ -204,17 +204,24 @@ impl XiaomiRegion {
     }
 }
 
-/// What tapping the notification does (点击通知后).
+/// What tapping the notification does (点击通知后). Serialized with the form's and the API's
+/// field names (`click_action`, `click_url`, `click_intent`), so what is read can be written back.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(tag = "action", content = "target", rename_all = "snake_case")]
+#[serde(tag = "click_action", rename_all = "snake_case")]
 pub enum ClickAction {
     /// 打开应用: the app's launcher Activity.
     #[default]
     OpenApp,
     /// 打开应用内指定界面: an Activity named by an intent URI.
-    OpenIntent(String),
+    OpenIntent {
+        #[serde(rename = "click_intent")]
+        intent: String,
+    },
     /// 打开网页: a web page.
-    OpenUrl(String),
+    OpenUrl {
+        #[serde(rename = "click_url")]
+        url: String,
+    },
 }
 
 impl ClickAction {
@@ -223,8 +230,8 @@ impl ClickAction {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::OpenApp => "open_app",
-            Self::OpenUrl(_) => "open_url",
-            Self::OpenIntent(_) => "open_intent",
+            Self::OpenUrl { .. } => "open_url",
+            Self::OpenIntent { .. } => "open_intent",
         }
     }
 
@@ -232,8 +239,8 @@ impl ClickAction {
     pub fn parse(kind: &str, url: &str, intent: &str) -> Result<Self, AppError> {
         match kind.trim() {
             "" | "open_app" => Ok(Self::OpenApp),
-            "open_url" => parse_url(url).map(Self::OpenUrl),
-            "open_intent" => parse_intent(intent).map(Self::OpenIntent),
+            "open_url" => parse_url(url).map(|url| Self::OpenUrl { url }),
+            "open_intent" => parse_intent(intent).map(|intent| Self::OpenIntent { intent }),
             _ => Err(AppError::invalid(
                 field::CLICK_ACTION,
                 Rule::OneOf {
@@ -498,7 +505,7 @@ pub struct CertificateSettings {
     pub channel_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub badge_class: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(flatten)]
     pub click: Option<ClickAction>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<String>,
@@ -539,8 +546,8 @@ impl CertificateDraft {
     /// The form of a stored certificate; secrets stay empty (an empty secret keeps the stored one).
     pub fn from_settings(s: &CertificateSettings) -> Self {
         let (click_url, click_intent) = match &s.click {
-            Some(ClickAction::OpenUrl(u)) => (Some(u.clone()), None),
-            Some(ClickAction::OpenIntent(i)) => (None, Some(i.clone())),
+            Some(ClickAction::OpenUrl { url }) => (Some(url.clone()), None),
+            Some(ClickAction::OpenIntent { intent }) => (None, Some(intent.clone())),
             _ => (None, None),
         };
         Self {
@@ -915,7 +922,9 @@ mod tests {
     fn click_targets_are_checked() {
         assert_eq!(
             ClickAction::parse("open_url", "https://example.com/a?b=1", "").unwrap(),
-            ClickAction::OpenUrl("https://example.com/a?b=1".into())
+            ClickAction::OpenUrl {
+                url: "https://example.com/a?b=1".into()
+            }
         );
         for bad in [
             "example.com",
@@ -929,7 +938,9 @@ mod tests {
         let intent = "intent:#Intent;component=com.example.im/.ChatActivity;end";
         assert_eq!(
             ClickAction::parse("open_intent", "", intent).unwrap(),
-            ClickAction::OpenIntent(intent.into())
+            ClickAction::OpenIntent {
+                intent: intent.into()
+            }
         );
         for bad in [
             "com.example.im.ChatActivity",
@@ -938,6 +949,30 @@ mod tests {
         ] {
             assert!(ClickAction::parse("open_intent", "", bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn settings_read_back_with_the_fields_they_were_written_with() {
+        let mut d = xiaomi();
+        d.click_action = Some("open_url".into());
+        d.click_url = Some("https://example.com/chat".into());
+        let s = d.parse(false).unwrap().settings;
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["click_action"], "open_url");
+        assert_eq!(json["click_url"], "https://example.com/chat");
+        assert_eq!(json.get("click_intent"), None);
+        let back: CertificateSettings = serde_json::from_value(json).unwrap();
+        assert_eq!(back, s);
+        assert_eq!(
+            CertificateDraft::from_settings(&back)
+                .parse(true)
+                .unwrap()
+                .settings,
+            s
+        );
+        let fcm: CertificateSettings =
+            serde_json::from_str(r#"{"vendor":"fcm","project_id":"p"}"#).unwrap();
+        assert_eq!(fcm.click, None);
     }
 
     #[test]

@@ -114,6 +114,9 @@ on_both_engines! {
         assert_eq!(cert["secret_masked"], format!("****{}", &secret[secret.len() - 4..]));
         assert_eq!(cert["sending_supported"], true);
         assert!(cert.get("app_secret").is_none());
+        assert_eq!(cert["click_action"], "open_intent");
+        assert_eq!(cert["click_intent"], "intent:#Intent;component=com.example.im/.ChatActivity;end");
+        assert_eq!(cert["channel_id"], "im_message");
 
         let effective = wait_for_status(&app, id, "effective").await;
         assert_eq!(effective["id"], id);
@@ -146,10 +149,12 @@ on_both_engines! {
         let id = cert["id"].as_i64().unwrap();
         wait_for_status(&app, id, "effective").await;
 
-        // Saving the same fields again changes nothing.
-        let mut same = xiaomi("com.example.im", &app_id, "");
-        let unchanged = json_of(app.put(&format!("{CERTS}/{id}"), same.clone()).await, StatusCode::OK).await;
+        // What GET answers can be PUT back as is, and then nothing changes.
+        let read = json_of(app.get(&format!("{CERTS}/{id}")).await, StatusCode::OK).await;
+        let unchanged = json_of(app.put(&format!("{CERTS}/{id}"), read).await, StatusCode::OK).await;
         assert_eq!(unchanged["status"], "effective");
+        assert_eq!(unchanged["click_action"], "open_intent");
+        let mut same = xiaomi("com.example.im", &app_id, "");
 
         // An empty secret keeps the stored one: the check still passes against the sandbox.
         same["channel_id"] = json!("im_chat");

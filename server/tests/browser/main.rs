@@ -272,6 +272,40 @@ async fn sign_in_and_app_creation_work_with_javascript_disabled() {
     b.fill("input[name=name]", "No script").await;
     b.click("button[type=submit].primary").await;
     b.wait_for("tr[data-sdkappid='1400000001']").await;
+
+    // Tick Android, then add a certificate through the dialog: plain HTML forms all the way.
+    b.goto(&format!("{base}/apps/1400000001?edit=platforms"))
+        .await;
+    b.click("input[value=android]").await;
+    b.click("#save-platforms").await;
+    b.wait_for("ul#platforms li[data-platform=android]").await;
+    b.goto(&format!("{base}/apps/1400000001/push?add=xiaomi"))
+        .await;
+    b.fill("input[name='draft[package_name]']", "not a package")
+        .await;
+    b.fill("input[name='draft[app_id]']", "2882303761517473625")
+        .await;
+    b.fill(
+        "input[name='draft[app_secret]']",
+        "Zm9vYmFyYmF6cXV4MTIzNA==",
+    )
+    .await;
+    b.click("#save-certificate").await;
+    b.wait_for_text("应用包名称须为 Android 包名").await;
+    // Without JavaScript the answer is a new page: the form comes back empty.
+    b.fill("input[name='draft[package_name]']", "com.example.im")
+        .await;
+    b.fill("input[name='draft[app_id]']", "2882303761517473625")
+        .await;
+    b.fill(
+        "input[name='draft[app_secret]']",
+        "Zm9vYmFyYmF6cXV4MTIzNA==",
+    )
+    .await;
+    b.select("select[name='draft[region]']", "sandbox").await;
+    b.click("#save-certificate").await;
+    b.wait_for("tr[data-status=invalid]").await;
+    b.wait_for_text("凭据无效").await;
     assert!(
         b.find("body[data-hydrated]").await.is_none(),
         "JavaScript was meant to be off"

@@ -102,11 +102,11 @@ impl Notification {
         }
         match &self.click {
             ClickAction::OpenApp => f.push(("extra.notify_effect".into(), "1".into())),
-            ClickAction::OpenIntent(uri) => {
+            ClickAction::OpenIntent { intent: uri } => {
                 f.push(("extra.notify_effect".into(), "2".into()));
                 f.push(("extra.intent_uri".into(), uri.clone()));
             }
-            ClickAction::OpenUrl(url) => {
+            ClickAction::OpenUrl { url } => {
                 f.push(("extra.notify_effect".into(), "3".into()));
                 f.push(("extra.web_uri".into(), url.clone()));
             }
@@ -347,7 +347,9 @@ mod tests {
         n.notify_id = Some(42);
         n.time_to_live_ms = Some(86_400_000);
         n.channel_id = Some("im_channel".into());
-        n.click = ClickAction::OpenUrl("https://example.com/x?y=1".into());
+        n.click = ClickAction::OpenUrl {
+            url: "https://example.com/x?y=1".into(),
+        };
         n.notify_foreground = Some(false);
         n.sound_uri = Some("android.resource://com.example.im/raw/ding".into());
         n.callback = Some(Callback {
@@ -392,7 +394,9 @@ mod tests {
         assert_eq!(get("extra.ext"), r#"{"k":1}"#);
 
         let mut n = Notification::new("p", "t", "d");
-        n.click = ClickAction::OpenIntent("intent:#Intent;component=p/.Chat;end".into());
+        n.click = ClickAction::OpenIntent {
+            intent: "intent:#Intent;component=p/.Chat;end".into(),
+        };
         let req = one(&["r1"], n);
         assert!(req.body.contains("extra.notify_effect=2&extra.intent_uri=intent%3A%23Intent%3Bcomponent%3Dp%2F.Chat%3Bend"));
     }
