@@ -4,6 +4,7 @@
 pub mod apps;
 pub mod audit;
 pub mod certificates;
+pub mod push;
 pub mod sandbox;
 pub mod session;
 pub mod setup;
@@ -16,7 +17,7 @@ mod backend;
 pub use backend::{Backend, ClientInfo, SESSION_USER_KEY};
 
 #[cfg(feature = "ssr")]
-pub(crate) use context::{answer, as_user, backend, session};
+pub(crate) use context::{answer, as_user, backend, from_html_form, session};
 
 #[cfg(feature = "ssr")]
 mod context {
@@ -67,18 +68,23 @@ mod context {
     /// Gives an error its HTTP status, unless a plain HTML form posted it: that answer must stay
     /// the redirect which carries the error back to the form.
     pub(crate) fn answer<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-        if let Err(e) = &result {
-            let from_html_form = use_context::<http::request::Parts>().is_some_and(|p| {
-                p.headers
-                    .get(http::header::ACCEPT)
-                    .and_then(|v| v.to_str().ok())
-                    .is_some_and(|v| v.contains("text/html"))
-            });
-            if !from_html_form && let Some(opts) = use_context::<ResponseOptions>() {
-                opts.set_status(status_of(e));
-            }
+        if let Err(e) = &result
+            && !from_html_form()
+            && let Some(opts) = use_context::<ResponseOptions>()
+        {
+            opts.set_status(status_of(e));
         }
         result
+    }
+
+    /// A plain HTML form posted this (no JavaScript): it wants a page, not data.
+    pub(crate) fn from_html_form() -> bool {
+        use_context::<http::request::Parts>().is_some_and(|p| {
+            p.headers
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"))
+        })
     }
 
     pub fn status_of(e: &AppError) -> http::StatusCode {

@@ -4,6 +4,7 @@ mod certificate;
 mod error;
 mod names;
 mod platform;
+mod push;
 mod role;
 mod time;
 mod views;
@@ -15,10 +16,15 @@ pub use certificate::{
 pub use error::{AppError, FieldError, Rule};
 pub use names::{AppName, PackageName, Password, Sdkappid, TokenName, Username};
 pub use platform::Platform;
+pub use push::{
+    DEFAULT_TITLE, PushOutcome, PushRecordQuery, PushTarget, PushWarning, TestPush, TestPushDraft,
+    limits, parse_user_id,
+};
 pub use role::Role;
-pub use time::format_unix;
+pub use time::{days_from_civil, format_unix, parse_time};
 pub use views::{
     AppDetail, AppSummary, AuditEntry, CertificateCheck, CertificateList, CertificateView,
-    CreatedToken, Localized, NewApp, SandboxAppView, SandboxDeviceView, SandboxSendResult,
-    ShadeItem, TokenView, UserView,
+    CreatedToken, Localized, NewApp, OutcomeCounts, PushRecordDetail, PushRecordPage,
+    PushRecordView, PushStats, SandboxAppView, SandboxDeviceView, SandboxSendResult, ShadeItem,
+    TestPushResult, TokenView, UserView, VendorStatus,
 };

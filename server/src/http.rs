@@ -58,6 +58,7 @@ pub fn router(state: AppState, sandbox: Option<Sandbox>) -> Router {
     }
     router
         .route("/healthz", get(misc::healthz))
+        .route("/metrics", get(misc::metrics))
         .route("/locale/{lang}", get(misc::set_locale))
         .route("/fn/{*name}", post(server_fn))
         .nest("/api/v1", api_v1::router())

@@ -3,7 +3,9 @@
 pub mod cli;
 pub mod config;
 pub mod crypto;
+pub mod dispatch;
 pub mod http;
+pub mod metrics;
 pub mod passwords;
 pub mod sandbox;
 pub mod services;

@@ -106,6 +106,7 @@ pub fn router<S>(sandbox: Sandbox) -> Router<S> {
         .route("/apps/{app_id}/faults", put(control::set_faults))
         .route("/apps/{app_id}/limits", put(control::set_limits))
         .route("/apps/{app_id}/channels", put(control::set_channels))
+        .route("/apps/{app_id}/secret", post(control::reset_secret))
         .route(
             "/devices",
             post(control::register_device).get(control::list_devices),

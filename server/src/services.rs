@@ -5,6 +5,7 @@ mod apps;
 mod audit;
 mod auth;
 mod certificates;
+mod push;
 mod sandbox;
 mod tokens;
 mod users;
@@ -16,13 +17,16 @@ use std::time::Duration;
 use app::api::{Backend, ClientInfo};
 use app::domain::{
     AppDetail, AppError, AppSummary, AuditEntry, CertificateDraft, CertificateList,
-    CertificateView, CreatedToken, NewApp, Role, SandboxAppView, SandboxSendResult, TokenView,
-    UserView,
+    CertificateView, CreatedToken, NewApp, PushRecordDetail, PushRecordPage, PushRecordQuery,
+    PushStats, Role, SandboxAppView, SandboxSendResult, TestPushDraft, TestPushResult, TokenView,
+    UserView, VendorStatus,
 };
 use async_trait::async_trait;
 use sqlx::AnyPool;
 
 use crate::crypto::SecretBox;
+use crate::dispatch::Dispatcher;
+use crate::metrics::Metrics;
 use crate::passwords::Passwords;
 use crate::store::StoreError;
 use crate::store::users::UserRow;
@@ -40,6 +44,8 @@ pub struct Services {
     sandbox_enabled: bool,
     /// From saving a certificate to its being effective (the seed's "within 10 minutes").
     activation_delay: Duration,
+    dispatcher: Dispatcher,
+    metrics: Arc<Metrics>,
 }
 
 impl Services {
@@ -51,7 +57,10 @@ impl Services {
         sandbox_enabled: bool,
         activation_delay: Duration,
     ) -> Self {
+        let metrics = Arc::new(Metrics::default());
         Self {
+            dispatcher: Dispatcher::new(db.clone(), mipush.clone(), metrics.clone()),
+            metrics,
             db,
             secrets,
             passwords,
@@ -61,6 +70,13 @@ impl Services {
             sandbox_enabled,
             activation_delay,
         }
+    }
+}
+
+impl Services {
+    /// What `/metrics` shows.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 }
 
@@ -184,6 +200,46 @@ impl Backend for Services {
         id: &str,
     ) -> Result<(), AppError> {
         self.delete_certificate(by, sdkappid, id).await
+    }
+    async fn send_test_push(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+        draft: &TestPushDraft,
+    ) -> Result<TestPushResult, AppError> {
+        self.send_test_push(by, sdkappid, draft).await
+    }
+    async fn list_push_records(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+        query: &PushRecordQuery,
+    ) -> Result<PushRecordPage, AppError> {
+        self.list_push_records(by, sdkappid, query).await
+    }
+    async fn get_push_record(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+        id: &str,
+    ) -> Result<PushRecordDetail, AppError> {
+        self.get_push_record(by, sdkappid, id).await
+    }
+    async fn query_vendor_status(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+        id: &str,
+    ) -> Result<VendorStatus, AppError> {
+        self.query_vendor_status(by, sdkappid, id).await
+    }
+    async fn push_stats(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+        window: &str,
+    ) -> Result<PushStats, AppError> {
+        self.push_stats(by, sdkappid, window).await
     }
     async fn list_users(&self, by: &UserView) -> Result<Vec<UserView>, AppError> {
         self.list_users(by).await

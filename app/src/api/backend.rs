@@ -4,7 +4,9 @@ use async_trait::async_trait;
 
 use crate::domain::{
     AppDetail, AppError, AppSummary, AuditEntry, CertificateDraft, CertificateList,
-    CertificateView, CreatedToken, NewApp, SandboxAppView, SandboxSendResult, TokenView, UserView,
+    CertificateView, CreatedToken, NewApp, PushRecordDetail, PushRecordPage, PushRecordQuery,
+    PushStats, SandboxAppView, SandboxSendResult, TestPushDraft, TestPushResult, TokenView,
+    UserView, VendorStatus,
 };
 
 /// Where the session keeps the signed-in console user's id.
@@ -80,6 +82,38 @@ pub trait Backend: Send + Sync + 'static {
         sdkappid: &str,
         id: &str,
     ) -> Result<(), AppError>;
+
+    /// Sends through the delivery path every push takes; developers and up.
+    async fn send_test_push(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+        draft: &TestPushDraft,
+    ) -> Result<TestPushResult, AppError>;
+    async fn list_push_records(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+        query: &PushRecordQuery,
+    ) -> Result<PushRecordPage, AppError>;
+    async fn get_push_record(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+        id: &str,
+    ) -> Result<PushRecordDetail, AppError>;
+    async fn query_vendor_status(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+        id: &str,
+    ) -> Result<VendorStatus, AppError>;
+    async fn push_stats(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+        window: &str,
+    ) -> Result<PushStats, AppError>;
 
     async fn list_users(&self, by: &UserView) -> Result<Vec<UserView>, AppError>;
     async fn create_user(

@@ -25,6 +25,20 @@ pub enum Rule {
     Digits {
         len: usize,
     },
+    /// More items than allowed (regIds in one push, …).
+    TooMany {
+        max: usize,
+    },
+    /// A number outside `min..=max`.
+    Range {
+        min: i64,
+        max: i64,
+    },
+    /// Longer than a vendor allows; the message names the vendor.
+    VendorLimit {
+        vendor: String,
+        max: usize,
+    },
     /// Another certificate of the app already has this value; `id` names it.
     CertificateExists {
         id: i64,
@@ -75,6 +89,25 @@ impl FieldError {
             Rule::Digits { len } => {
                 t!("rule.digits", locale = l, field = field, len = len).into_owned()
             }
+            Rule::TooMany { max } => {
+                t!("rule.too_many", locale = l, field = field, max = max).into_owned()
+            }
+            Rule::Range { min, max } => t!(
+                "rule.range",
+                locale = l,
+                field = field,
+                min = min,
+                max = max
+            )
+            .into_owned(),
+            Rule::VendorLimit { vendor, max } => t!(
+                "rule.vendor_limit",
+                locale = l,
+                field = field,
+                vendor = vendor,
+                max = max
+            )
+            .into_owned(),
             Rule::CertificateExists { id } => t!(
                 "rule.certificate_exists",
                 locale = l,

@@ -2,7 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{CertificateSettings, CertificateStatus, CheckState, Platform, Role, Sdkappid};
+use super::{
+    CertificateSettings, CertificateStatus, CheckState, Platform, PushOutcome, PushWarning, Role,
+    Sdkappid,
+};
 use crate::i18n::Locale;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -161,4 +164,111 @@ pub struct CertificateList {
     pub now: i64,
     pub android_enabled: bool,
     pub certificates: Vec<CertificateView>,
+}
+
+/// What a test push did: the vendor's answer in full and the records it left.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestPushResult {
+    /// `accepted` when MiPush answered code 0 (some regIds may still be bad).
+    pub outcome: PushOutcome,
+    pub code: Option<i64>,
+    /// MiPush's reason or description, or why it could not be reached.
+    pub reason: String,
+    pub meaning: Option<Localized>,
+    pub fix: Option<Localized>,
+    pub message_id: Option<String>,
+    pub trace_id: Option<String>,
+    pub bad_reg_ids: Vec<String>,
+    pub attempts: u32,
+    pub latency_ms: i64,
+    /// The request as sent, with the AppSecret shown as `key=****`.
+    pub request: String,
+    pub targets: usize,
+    pub request_id: i64,
+    pub record_ids: Vec<i64>,
+    pub warnings: Vec<PushWarning>,
+}
+
+/// One push to one device, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushRecordView {
+    pub id: i64,
+    /// Unix seconds.
+    pub at: i64,
+    pub certificate_id: i64,
+    /// `test` or `offline`.
+    pub kind: String,
+    pub user_id: Option<String>,
+    pub reg_id: String,
+    pub title: String,
+    pub description: String,
+    pub outcome: PushOutcome,
+    /// Why it was skipped, refused or failed.
+    pub reason: String,
+    pub code: Option<i64>,
+    pub message_id: Option<String>,
+    pub trace_id: Option<String>,
+    pub attempts: i64,
+    pub latency_ms: i64,
+    pub sent_by: Option<String>,
+    pub request_id: Option<i64>,
+}
+
+/// A record with the vendor call behind it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushRecordDetail {
+    pub record: PushRecordView,
+    pub meaning: Option<Localized>,
+    pub fix: Option<Localized>,
+    /// The request as sent (AppSecret as `key=****`).
+    pub request: String,
+    /// The vendor's answer as received, or the transport error.
+    pub answer: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushRecordPage {
+    pub items: Vec<PushRecordView>,
+    /// Pass as `before_id` for the next, older page; `None` on the last page.
+    pub next_before_id: Option<i64>,
+}
+
+/// What MiPush's `/v1/trace/message/status` says about one message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VendorStatus {
+    pub code: Option<i64>,
+    pub reason: String,
+    /// `data` as MiPush sent it, pretty-printed.
+    pub data: String,
+}
+
+/// Pushes over time by outcome: `buckets` of `bucket_secs` from `start`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushStats {
+    pub start: i64,
+    pub bucket_secs: i64,
+    pub buckets: Vec<OutcomeCounts>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutcomeCounts {
+    pub accepted: i64,
+    pub rejected: i64,
+    pub failed: i64,
+    pub skipped: i64,
+}
+
+impl OutcomeCounts {
+    pub fn add(&mut self, outcome: PushOutcome, n: i64) {
+        match outcome {
+            PushOutcome::Accepted => self.accepted += n,
+            PushOutcome::Rejected => self.rejected += n,
+            PushOutcome::Failed => self.failed += n,
+            PushOutcome::Skipped => self.skipped += n,
+        }
+    }
+
+    pub fn total(&self) -> i64 {
+        self.accepted + self.rejected + self.failed + self.skipped
+    }
 }

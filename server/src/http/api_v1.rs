@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 
 use app::api::{ClientInfo, SESSION_USER_KEY, status_of};
-use app::domain::{AppError, CertificateDraft, Rule, UserView};
+use app::domain::{AppError, CertificateDraft, PushRecordQuery, Rule, TestPushDraft, UserView};
 use app::i18n::Locale;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request, State};
@@ -45,6 +45,14 @@ pub fn router() -> Router<AppState> {
                 .put(edit_certificate)
                 .delete(delete_certificate),
         )
+        .route("/apps/{sdkappid}/test-push", post(send_test_push))
+        .route("/apps/{sdkappid}/push-records", get(list_push_records))
+        .route("/apps/{sdkappid}/push-records/{id}", get(get_push_record))
+        .route(
+            "/apps/{sdkappid}/push-records/{id}/vendor-status",
+            post(query_vendor_status),
+        )
+        .route("/apps/{sdkappid}/push-stats", get(push_stats))
         .route("/users", get(list_users).post(create_user))
         .route("/users/{username}", patch(update_user))
         .route("/tokens", get(list_tokens).post(create_token))
@@ -417,6 +425,141 @@ async fn delete_certificate(
         .await
         .map_err(|e| caller.fail(e))?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A number or its text: API clients send ids and counts either way.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Scalar {
+    Number(i64),
+    Text(String),
+}
+
+impl Scalar {
+    fn text(self) -> String {
+        match self {
+            Self::Number(n) => n.to_string(),
+            Self::Text(s) => s,
+        }
+    }
+}
+
+/// regIds as a JSON array, or as text with one per line.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RegIds {
+    List(Vec<String>),
+    Text(String),
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TestPushBody {
+    certificate_id: Option<Scalar>,
+    reg_ids: Option<RegIds>,
+    user_id: Option<String>,
+    title: Option<String>,
+    description: Option<String>,
+    payload: Option<String>,
+    notify_type: Option<Scalar>,
+    notify_id: Option<Scalar>,
+    channel_id: Option<String>,
+    click_action: Option<String>,
+    click_url: Option<String>,
+    click_intent: Option<String>,
+    time_to_live: Option<Scalar>,
+}
+
+impl From<TestPushBody> for TestPushDraft {
+    fn from(b: TestPushBody) -> Self {
+        Self {
+            certificate_id: b.certificate_id.map(Scalar::text),
+            reg_ids: b.reg_ids.map(|r| match r {
+                RegIds::List(ids) => ids.join("\n"),
+                RegIds::Text(text) => text,
+            }),
+            user_id: b.user_id,
+            title: b.title,
+            description: b.description,
+            payload: b.payload,
+            notify_type: b.notify_type.map(Scalar::text),
+            notify_id: b.notify_id.map(Scalar::text),
+            channel_id: b.channel_id,
+            click_action: b.click_action,
+            click_url: b.click_url,
+            click_intent: b.click_intent,
+            time_to_live: b.time_to_live.map(Scalar::text),
+        }
+    }
+}
+
+async fn send_test_push(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(sdkappid): Path<String>,
+    Body(body): Body<TestPushBody>,
+) -> ApiResult<impl IntoResponse> {
+    let result = state
+        .services
+        .send_test_push(&caller.user, &sdkappid, &body.into())
+        .await
+        .map_err(|e| caller.fail(e))?;
+    Ok(Json(result))
+}
+
+async fn list_push_records(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(sdkappid): Path<String>,
+    Query(query): Query<PushRecordQuery>,
+) -> ApiResult<impl IntoResponse> {
+    let page = state
+        .services
+        .list_push_records(&caller.user, &sdkappid, &query)
+        .await
+        .map_err(|e| caller.fail(e))?;
+    Ok(Json(page))
+}
+
+async fn get_push_record(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((sdkappid, id)): Path<(String, String)>,
+) -> ApiResult<impl IntoResponse> {
+    let detail = state
+        .services
+        .get_push_record(&caller.user, &sdkappid, &id)
+        .await
+        .map_err(|e| caller.fail(e))?;
+    Ok(Json(detail))
+}
+
+async fn query_vendor_status(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((sdkappid, id)): Path<(String, String)>,
+) -> ApiResult<impl IntoResponse> {
+    let status = state
+        .services
+        .query_vendor_status(&caller.user, &sdkappid, &id)
+        .await
+        .map_err(|e| caller.fail(e))?;
+    Ok(Json(status))
+}
+
+async fn push_stats(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(sdkappid): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> ApiResult<impl IntoResponse> {
+    let window = query.get("window").map(String::as_str).unwrap_or("24h");
+    let stats = state
+        .services
+        .push_stats(&caller.user, &sdkappid, window)
+        .await
+        .map_err(|e| caller.fail(e))?;
+    Ok(Json(stats))
 }
 
 async fn list_users(State(state): State<AppState>, caller: Caller) -> ApiResult<impl IntoResponse> {

@@ -49,13 +49,14 @@ pub async fn pages(State(state): State<AppState>, req: Request, next: Next) -> R
 
 /// Console pages, as opposed to assets, server functions and APIs.
 fn is_page(path: &str) -> bool {
-    const NOT_PAGES: [&str; 6] = [
+    const NOT_PAGES: [&str; 7] = [
         "/fn/",
         "/api/",
         "/pkg/",
         "/locale/",
         "/sandbox/",
         "/healthz",
+        "/metrics",
     ];
     let last = path.rsplit('/').next().unwrap_or("");
     !NOT_PAGES.iter().any(|p| path.starts_with(p)) && !last.contains('.')

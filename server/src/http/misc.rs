@@ -13,6 +13,15 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
+/// Prometheus metrics in the text exposition format.
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.services.metrics().render(),
+    )
+        .into_response()
+}
+
 /// Remembers the console language for a year and goes back to the page it came from.
 pub async fn set_locale(Path(lang): Path<String>, headers: HeaderMap) -> Response {
     let Some(locale) = Locale::parse(&lang) else {

@@ -127,6 +127,24 @@ pub async fn set_channels(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Xiaomi's console "reset AppSecret": a new secret; the old one is refused from now on (21301).
+pub async fn reset_secret(
+    State(sb): State<Sandbox>,
+    ApiLocale(l): ApiLocale,
+    Path(app_id): Path<String>,
+) -> Result<Json<serde_json::Value>> {
+    let secret = super::ids::app_secret();
+    if !store::set_secret(&sb.db, &app_id, &secret)
+        .await
+        .map_err(db(l))?
+    {
+        return Err(ApiError::new(AppError::NotFound, l));
+    }
+    Ok(Json(
+        serde_json::json!({ "app_id": app_id, "app_secret": secret }),
+    ))
+}
+
 async fn require_app(sb: &Sandbox, app_id: &str, l: app::i18n::Locale) -> Result<()> {
     match store::app_by_id(&sb.db, app_id).await.map_err(db(l))? {
         Some(_) => Ok(()),

@@ -37,8 +37,8 @@ impl Check {
     }
 }
 
-/// A certificate ID from a path or form: a positive integer, or nothing by that name.
-fn certificate_id(raw: &str) -> Result<i64, AppError> {
+/// An id from a path or form (certificate, record): a positive integer, or nothing by that name.
+pub(super) fn positive_id(raw: &str) -> Result<i64, AppError> {
     raw.trim()
         .parse::<i64>()
         .ok()
@@ -54,7 +54,7 @@ fn taken(vendor: Vendor, id: i64) -> AppError {
 }
 
 /// The version that serves pushes at `now`: the newest one due and not refused by the vendor.
-fn serving(versions: &[VersionRow], now: i64) -> Option<&VersionRow> {
+pub(super) fn serving(versions: &[VersionRow], now: i64) -> Option<&VersionRow> {
     versions
         .iter()
         .rev()
@@ -101,7 +101,7 @@ impl Services {
         id: &str,
     ) -> Result<CertificateView, AppError> {
         let sdkappid = Sdkappid::parse(sdkappid)?;
-        self.load_view(sdkappid, certificate_id(id)?).await
+        self.load_view(sdkappid, positive_id(id)?).await
     }
 
     async fn load_view(&self, sdkappid: Sdkappid, id: i64) -> Result<CertificateView, AppError> {
@@ -194,7 +194,7 @@ impl Services {
     ) -> Result<CertificateView, AppError> {
         require(by.role.can_configure())?;
         let sdkappid = Sdkappid::parse(sdkappid)?;
-        let id = certificate_id(id)?;
+        let id = positive_id(id)?;
         let cert = certs::get(&self.db, sdkappid.get(), id)
             .await?
             .ok_or(AppError::NotFound)?;
@@ -310,7 +310,7 @@ impl Services {
     ) -> Result<(), AppError> {
         require(by.role.can_configure())?;
         let sdkappid = Sdkappid::parse(sdkappid)?;
-        let id = certificate_id(id)?;
+        let id = positive_id(id)?;
         let now = unix_now();
         let mut tx = self.db.begin().await.map_err(db_err)?;
         if !certs::mark_deleted(&mut *tx, sdkappid.get(), id, now).await? {
@@ -418,7 +418,7 @@ impl Services {
         }
     }
 
-    fn open(&self, sealed: &str) -> Result<SecretString, AppError> {
+    pub(super) fn open(&self, sealed: &str) -> Result<SecretString, AppError> {
         self.secrets
             .open(sealed)
             .map_err(|e| internal("opening a certificate secret", format!("{e:#}")))
@@ -521,14 +521,10 @@ mod tests {
     }
 
     #[test]
-    fn certificate_ids_are_positive_integers() {
-        assert_eq!(certificate_id(" 6297 ").unwrap(), 6297);
+    fn ids_are_positive_integers() {
+        assert_eq!(positive_id(" 6297 ").unwrap(), 6297);
         for bad in ["0", "-1", "abc", "", "99999999999999999999"] {
-            assert_eq!(
-                certificate_id(bad).unwrap_err(),
-                AppError::NotFound,
-                "{bad}"
-            );
+            assert_eq!(positive_id(bad).unwrap_err(), AppError::NotFound, "{bad}");
         }
     }
 

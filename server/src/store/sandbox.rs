@@ -136,6 +136,21 @@ pub async fn set_channels<'e, E: Executor<'e, Database = Any>>(
     Ok(done.rows_affected() == 1)
 }
 
+/// Replaces an app's AppSecret; false when there is no such app.
+pub async fn set_secret<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    app_id: &str,
+    secret: &str,
+) -> StoreResult<bool> {
+    let done = sqlx::query("UPDATE sandbox_apps SET app_secret = $1 WHERE app_id = $2")
+        .bind(secret)
+        .bind(app_id)
+        .execute(db)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+    Ok(done.rows_affected() == 1)
+}
+
 pub async fn insert_device<'e, E: Executor<'e, Database = Any>>(
     db: E,
     reg_id: &str,

@@ -134,7 +134,7 @@ on_both_engines! {
         assert_eq!(res.status(), StatusCode::OK);
         let doc: Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
         assert_eq!(doc["openapi"], "3.1.0");
-        for path in ["/apps", "/apps/{sdkappid}/platforms", "/apps/{sdkappid}/certificates", "/apps/{sdkappid}/certificates/{id}", "/users", "/tokens", "/audit"] {
+        for path in ["/apps", "/apps/{sdkappid}/platforms", "/apps/{sdkappid}/certificates", "/apps/{sdkappid}/certificates/{id}", "/apps/{sdkappid}/test-push", "/apps/{sdkappid}/push-records", "/users", "/tokens", "/audit"] {
             assert!(doc["paths"][path].is_object(), "{path} missing from openapi.json");
         }
     }

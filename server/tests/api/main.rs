@@ -6,5 +6,6 @@ mod auth;
 mod certificates;
 mod cli;
 mod mipush;
+mod push;
 mod support;
 mod users;

@@ -1,0 +1,453 @@
+//! Test pushes and push records: what a developer may send, checked against MiPush's documented
+//! limits (`reference/mipush-protocol.md` §2.2) before anything goes out, and what was recorded.
+
+use serde::{Deserialize, Serialize};
+
+use super::certificate::{ClickAction, parse_channel_id};
+use super::{AppError, Rule};
+
+/// MiPush's limits, as the vendor documents them.
+pub mod limits {
+    /// regIds in one `/v3/message/regid` call.
+    pub const REG_IDS_PER_CALL: usize = 1000;
+    /// `title`: "length < 50", every character counts 1.
+    pub const TITLE_MAX: usize = 49;
+    /// `description`: "length < 128".
+    pub const DESCRIPTION_MAX: usize = 127;
+    /// `payload`: the message body as a whole stays within 4 KB.
+    pub const PAYLOAD_MAX_BYTES: usize = 4096;
+    /// `notify_id`: `0..2147483647`.
+    pub const NOTIFY_ID_MAX: i64 = 2_147_483_647;
+    /// `time_to_live`: at most 10 days (私信; 公信 messages are cut at 1 day by the vendor).
+    pub const TTL_MAX_SECS: i64 = 10 * 86_400;
+}
+
+/// The seed's default notification title.
+pub const DEFAULT_TITLE: &str = "a new message";
+
+/// A test push as typed into the form or sent to the API: raw values, every field optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TestPushDraft {
+    pub certificate_id: Option<String>,
+    /// One regId per line (the form), or the API's `reg_ids` array joined by lines.
+    pub reg_ids: Option<String>,
+    pub user_id: Option<String>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub payload: Option<String>,
+    /// `-1` (all defaults) or an OR of 1 sound, 2 vibrate, 4 lights.
+    pub notify_type: Option<String>,
+    pub notify_id: Option<String>,
+    /// Empty: the certificate's.
+    pub channel_id: Option<String>,
+    /// Empty: the certificate's.
+    pub click_action: Option<String>,
+    pub click_url: Option<String>,
+    pub click_intent: Option<String>,
+    /// Seconds.
+    pub time_to_live: Option<String>,
+}
+
+/// Filters of the push records page and API, as typed; every one optional. Times are Unix
+/// seconds or `YYYY-MM-DD HH:MM` (UTC).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PushRecordQuery {
+    pub certificate_id: Option<String>,
+    pub user_id: Option<String>,
+    pub reg_id: Option<String>,
+    pub outcome: Option<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+    pub before_id: Option<String>,
+    pub limit: Option<String>,
+}
+
+/// Who a test push goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PushTarget {
+    RegIds(Vec<String>),
+    /// The regIds this IM user reported with the certificate.
+    User(String),
+}
+
+/// A checked test push.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestPush {
+    pub certificate_id: i64,
+    pub target: PushTarget,
+    pub title: String,
+    pub description: String,
+    pub payload: Option<String>,
+    pub notify_type: i32,
+    pub notify_id: Option<u32>,
+    pub channel_id: Option<String>,
+    pub click: Option<ClickAction>,
+    pub time_to_live_secs: Option<i64>,
+}
+
+fn text(raw: &Option<String>) -> &str {
+    raw.as_deref().unwrap_or_default()
+}
+
+fn vendor_too_long(field: &str, max: usize) -> AppError {
+    AppError::invalid(
+        field,
+        Rule::VendorLimit {
+            vendor: "MiPush".into(),
+            max,
+        },
+    )
+}
+
+fn integer(field: &str, raw: &str, min: i64, max: i64) -> Result<Option<i64>, AppError> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let n: i64 = s.parse().map_err(|_| {
+        AppError::invalid(
+            field,
+            Rule::Other {
+                key: "rule.integer".into(),
+            },
+        )
+    })?;
+    if n < min || n > max {
+        return Err(AppError::invalid(field, Rule::Range { min, max }));
+    }
+    Ok(Some(n))
+}
+
+/// A regId as MiPush hands it out: visible ASCII without spaces or commas (the list separator).
+fn reg_id_ok(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 512 && s.bytes().all(|b| b.is_ascii_graphic() && b != b',')
+}
+
+/// An IM user ID (Tencent's rule: at most 32 bytes, no control characters).
+pub fn parse_user_id(raw: &str) -> Result<String, AppError> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err(AppError::invalid("user_id", Rule::Required));
+    }
+    if s.len() > 32 {
+        return Err(AppError::invalid("user_id", Rule::TooLong { max: 32 }));
+    }
+    if s.chars().any(char::is_control) {
+        return Err(AppError::invalid(
+            "user_id",
+            Rule::Charset {
+                allowed: "printable".into(),
+            },
+        ));
+    }
+    Ok(s.to_owned())
+}
+
+impl TestPushDraft {
+    /// A form with the seed's defaults.
+    pub fn new() -> Self {
+        Self {
+            title: Some(DEFAULT_TITLE.into()),
+            notify_type: Some("-1".into()),
+            ..Self::default()
+        }
+    }
+
+    /// Checks every field in the form's order; the first error is the answer.
+    pub fn parse(&self) -> Result<TestPush, AppError> {
+        let certificate_id = integer("certificate_id", text(&self.certificate_id), 1, i64::MAX)?
+            .ok_or_else(|| AppError::invalid("certificate_id", Rule::Required))?;
+        let target = self.target()?;
+        // Omitted, the seed's default; given, it must say something.
+        let title = self.title.as_deref().unwrap_or(DEFAULT_TITLE).trim();
+        if title.is_empty() {
+            return Err(AppError::invalid("title", Rule::Required));
+        }
+        if title.chars().count() > limits::TITLE_MAX {
+            return Err(vendor_too_long("title", limits::TITLE_MAX));
+        }
+        let description = text(&self.description).trim();
+        if description.is_empty() {
+            return Err(AppError::invalid("description", Rule::Required));
+        }
+        if description.chars().count() > limits::DESCRIPTION_MAX {
+            return Err(vendor_too_long("description", limits::DESCRIPTION_MAX));
+        }
+        let payload = Some(text(&self.payload)).filter(|p| !p.is_empty());
+        if payload.is_some_and(|p| p.len() > limits::PAYLOAD_MAX_BYTES) {
+            return Err(vendor_too_long("payload", limits::PAYLOAD_MAX_BYTES));
+        }
+        let notify_type = match integer("notify_type", text(&self.notify_type), -1, 7)? {
+            None | Some(-1) => -1,
+            Some(0) => {
+                return Err(AppError::invalid(
+                    "notify_type",
+                    Rule::Other {
+                        key: "rule.notify_type".into(),
+                    },
+                ));
+            }
+            Some(n) => n as i32,
+        };
+        let notify_id = integer("notify_id", text(&self.notify_id), 0, limits::NOTIFY_ID_MAX)?
+            .map(|n| n as u32);
+        let channel_id = Some(text(&self.channel_id).trim())
+            .filter(|c| !c.is_empty())
+            .map(parse_channel_id)
+            .transpose()?;
+        let click = match text(&self.click_action).trim() {
+            "" => None,
+            kind => Some(ClickAction::parse(
+                kind,
+                text(&self.click_url),
+                text(&self.click_intent),
+            )?),
+        };
+        let time_to_live_secs = integer(
+            "time_to_live",
+            text(&self.time_to_live),
+            1,
+            limits::TTL_MAX_SECS,
+        )?;
+        Ok(TestPush {
+            certificate_id,
+            target,
+            title: title.to_owned(),
+            description: description.to_owned(),
+            payload: payload.map(str::to_owned),
+            notify_type,
+            notify_id,
+            channel_id,
+            click,
+            time_to_live_secs,
+        })
+    }
+
+    fn target(&self) -> Result<PushTarget, AppError> {
+        let user = text(&self.user_id).trim();
+        let lines: Vec<&str> = text(&self.reg_ids)
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        match (lines.is_empty(), user.is_empty()) {
+            (true, true) => Err(AppError::invalid("reg_ids", Rule::Required)),
+            (false, false) => Err(AppError::invalid(
+                "user_id",
+                Rule::Other {
+                    key: "rule.one_target".into(),
+                },
+            )),
+            (true, false) => parse_user_id(user).map(PushTarget::User),
+            (false, true) => {
+                if lines.iter().any(|l| !reg_id_ok(l)) {
+                    return Err(AppError::invalid(
+                        "reg_ids",
+                        Rule::Other {
+                            key: "rule.reg_id".into(),
+                        },
+                    ));
+                }
+                let mut ids: Vec<String> = Vec::with_capacity(lines.len());
+                for l in lines {
+                    if !ids.iter().any(|i| i == l) {
+                        ids.push(l.to_owned());
+                    }
+                }
+                if ids.len() > limits::REG_IDS_PER_CALL {
+                    return Err(AppError::invalid(
+                        "reg_ids",
+                        Rule::TooMany {
+                            max: limits::REG_IDS_PER_CALL,
+                        },
+                    ));
+                }
+                Ok(PushTarget::RegIds(ids))
+            }
+        }
+    }
+
+    /// What the vendor is known to penalise, shown before sending (it does not stop a send).
+    pub fn warnings(&self, certificate_channel: Option<&str>) -> Vec<PushWarning> {
+        let mut out = Vec::new();
+        let looks_like_test = |s: &str| {
+            let lower = s.to_lowercase();
+            lower.contains("test") || s.contains("测试")
+        };
+        if looks_like_test(text(&self.title)) || looks_like_test(text(&self.description)) {
+            out.push(PushWarning::LooksLikeTest);
+        }
+        if text(&self.channel_id).trim().is_empty() && certificate_channel.is_none() {
+            out.push(PushWarning::NoChannel);
+        }
+        out
+    }
+}
+
+/// A known vendor penalty a test push would run into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PushWarning {
+    /// "test" or "测试" in the text: Xiaomi may class the message as unimportant.
+    LooksLikeTest,
+    /// No channel: the default class, at most 1 message per device per day.
+    NoChannel,
+}
+
+impl PushWarning {
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::LooksLikeTest => "push.warn_test",
+            Self::NoChannel => "push.warn_no_channel",
+        }
+    }
+}
+
+/// How one push to one device ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PushOutcome {
+    /// The vendor took it (code 0, the regId not among the bad ones).
+    Accepted,
+    /// The vendor refused it (an error code, or the regId reported bad).
+    Rejected,
+    /// No answer after the retries (timeouts, 5xx, unreadable answers).
+    Failed,
+    /// Not sent; the record's reason says why.
+    Skipped,
+}
+
+impl PushOutcome {
+    pub const ALL: [PushOutcome; 4] = [Self::Accepted, Self::Rejected, Self::Failed, Self::Skipped];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Accepted => "accepted",
+            Self::Rejected => "rejected",
+            Self::Failed => "failed",
+            Self::Skipped => "skipped",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        Self::ALL
+            .into_iter()
+            .find(|o| o.as_str() == raw.trim())
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "outcome",
+                    Rule::OneOf {
+                        allowed: Self::ALL.iter().map(|o| o.as_str().to_owned()).collect(),
+                    },
+                )
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft(reg_ids: &str) -> TestPushDraft {
+        TestPushDraft {
+            certificate_id: Some("7".into()),
+            reg_ids: Some(reg_ids.into()),
+            description: Some("你好".into()),
+            ..TestPushDraft::new()
+        }
+    }
+
+    fn field(e: AppError) -> String {
+        e.field().unwrap_or_default().to_owned()
+    }
+
+    #[test]
+    fn a_test_push_defaults_to_the_seeds_title() {
+        let push = draft("abc\n\n abc \ndef").parse().unwrap();
+        assert_eq!(push.title, "a new message");
+        assert_eq!(
+            push.target,
+            PushTarget::RegIds(vec!["abc".into(), "def".into()])
+        );
+        assert_eq!(push.notify_type, -1);
+        assert_eq!(push.click, None);
+    }
+
+    #[test]
+    fn a_thousand_reg_ids_is_the_limit() {
+        let ids: Vec<String> = (0..1000).map(|i| format!("reg{i}")).collect();
+        assert!(draft(&ids.join("\n")).parse().is_ok());
+        let ids: Vec<String> = (0..1001).map(|i| format!("reg{i}")).collect();
+        let e = draft(&ids.join("\n")).parse().unwrap_err();
+        assert_eq!(e, AppError::invalid("reg_ids", Rule::TooMany { max: 1000 }));
+    }
+
+    #[test]
+    fn vendor_limits_are_named() {
+        let mut d = draft("abc");
+        d.title = Some("标".repeat(50));
+        let e = d.parse().unwrap_err();
+        assert_eq!(field(e.clone()), "title");
+        assert!(e.message(crate::i18n::Locale::En).contains("MiPush"));
+        assert!(e.message(crate::i18n::Locale::Zh).contains("49"));
+        d.title = Some("标".repeat(49));
+        assert!(d.parse().is_ok());
+        d.description = Some("x".repeat(128));
+        assert_eq!(field(d.parse().unwrap_err()), "description");
+    }
+
+    #[test]
+    fn every_field_is_checked() {
+        let cases: [(&str, &str, &str); 12] = [
+            ("certificate_id", "", "certificate_id"),
+            ("certificate_id", "x", "certificate_id"),
+            ("reg_ids", "", "reg_ids"),
+            ("reg_ids", "a,b", "reg_ids"),
+            ("title", "  ", "title"),
+            ("description", "", "description"),
+            ("notify_type", "8", "notify_type"),
+            ("notify_type", "0", "notify_type"),
+            ("notify_id", "2147483648", "notify_id"),
+            ("channel_id", "bad channel", "channel_id"),
+            ("click_action", "open_url", "click_url"),
+            ("time_to_live", "864001", "time_to_live"),
+        ];
+        for (name, value, expected) in cases {
+            let mut d = draft("abc");
+            match name {
+                "certificate_id" => d.certificate_id = Some(value.into()),
+                "reg_ids" => d.reg_ids = Some(value.into()),
+                "title" => d.title = Some(value.into()),
+                "description" => d.description = Some(value.into()),
+                "notify_type" => d.notify_type = Some(value.into()),
+                "notify_id" => d.notify_id = Some(value.into()),
+                "channel_id" => d.channel_id = Some(value.into()),
+                "click_action" => d.click_action = Some(value.into()),
+                _ => d.time_to_live = Some(value.into()),
+            }
+            assert_eq!(field(d.parse().unwrap_err()), expected, "{name}={value}");
+        }
+        let mut both = draft("abc");
+        both.user_id = Some("alice".into());
+        assert_eq!(field(both.parse().unwrap_err()), "user_id");
+        let mut user = draft("");
+        user.user_id = Some("alice".into());
+        assert_eq!(
+            user.parse().unwrap().target,
+            PushTarget::User("alice".into())
+        );
+    }
+
+    #[test]
+    fn warnings_name_what_the_vendor_penalises() {
+        let mut d = draft("abc");
+        assert_eq!(d.warnings(Some("im")), vec![]);
+        assert_eq!(d.warnings(None), vec![PushWarning::NoChannel]);
+        d.title = Some("测试推送".into());
+        assert_eq!(d.warnings(Some("im")), vec![PushWarning::LooksLikeTest]);
+        d.title = Some("a TEST".into());
+        assert_eq!(d.warnings(Some("im")), vec![PushWarning::LooksLikeTest]);
+    }
+}

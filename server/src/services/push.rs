@@ -1,0 +1,383 @@
+//! Test pushes through the delivery path every push takes, and the push records it leaves.
+
+use std::time::Duration;
+
+use app::domain::{
+    AppError, CertificateSettings, CheckState, Localized, OutcomeCounts, PushOutcome,
+    PushRecordDetail, PushRecordPage, PushRecordQuery, PushRecordView, PushStats, PushTarget, Rule,
+    TestPushDraft, TestPushResult, UserView, Vendor, VendorStatus, parse_time, parse_user_id,
+};
+
+use super::certificates::{positive_id, serving};
+use super::{Services, internal, require};
+use crate::dispatch::{Delivery, Target};
+use crate::store;
+use crate::store::audit::NewEvent;
+use crate::store::certificates as certs;
+use crate::store::push::{self as records, RecordFilter, RecordRow};
+use crate::unix_now;
+use crate::vendors::mipush::{AppSecret, ErrorCode, Notification, build_trace_status};
+
+fn text(raw: &Option<String>) -> &str {
+    raw.as_deref().map(str::trim).unwrap_or_default()
+}
+
+fn integer(field: &str, raw: &str) -> Result<Option<i64>, AppError> {
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    raw.parse().map(Some).map_err(|_| {
+        AppError::invalid(
+            field,
+            Rule::Other {
+                key: "rule.integer".into(),
+            },
+        )
+    })
+}
+
+/// The page's and the API's raw filters, checked.
+/// The page's and the API's raw filters, checked.
+fn parse_query(q: &PushRecordQuery) -> Result<(RecordFilter, Option<i64>, i64), AppError> {
+    let filter = RecordFilter {
+        certificate_id: integer("certificate_id", text(&q.certificate_id))?,
+        user_id: Some(text(&q.user_id))
+            .filter(|s| !s.is_empty())
+            .map(parse_user_id)
+            .transpose()?,
+        reg_id: Some(text(&q.reg_id))
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned),
+        outcome: Some(text(&q.outcome))
+            .filter(|s| !s.is_empty())
+            .map(|o| PushOutcome::parse(o).map(|o| o.as_str().to_owned()))
+            .transpose()?,
+        since: parse_time("since", text(&q.since))?,
+        until: parse_time("until", text(&q.until))?,
+    };
+    let before_id = integer("before_id", text(&q.before_id))?;
+    let limit = integer("limit", text(&q.limit))?
+        .unwrap_or(50)
+        .clamp(1, 200);
+    Ok((filter, before_id, limit))
+}
+
+fn meaning_and_fix(code: Option<i64>) -> (Option<Localized>, Option<Localized>) {
+    let Some(code) = code.map(ErrorCode::from_code) else {
+        return (None, None);
+    };
+    let meaning = Localized {
+        zh: code.meaning_zh().into(),
+        en: code.meaning_en().into(),
+    };
+    let fix = code.fix_zh().zip(code.fix_en()).map(|(zh, en)| Localized {
+        zh: zh.into(),
+        en: en.into(),
+    });
+    (Some(meaning), fix)
+}
+
+fn record_view(r: RecordRow) -> PushRecordView {
+    PushRecordView {
+        id: r.id,
+        at: r.created_at,
+        certificate_id: r.certificate_id,
+        kind: r.kind,
+        user_id: r.user_id,
+        reg_id: r.reg_id,
+        title: r.title,
+        description: r.description,
+        outcome: PushOutcome::parse(&r.outcome).unwrap_or(PushOutcome::Failed),
+        reason: r.reason,
+        code: r.vendor_code,
+        message_id: r.message_id,
+        trace_id: r.trace_id,
+        attempts: r.attempts,
+        latency_ms: r.latency_ms,
+        sent_by: r.sent_by,
+        request_id: r.request_id,
+    }
+}
+
+/// A `notify_id` for a push that names none: the same for every attempt of this send, so a
+/// retry replaces rather than adds a notification.
+fn fresh_notify_id() -> u32 {
+    let bytes = crate::crypto::random_bytes(4);
+    u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) & 0x7fff_ffff
+}
+
+impl Services {
+    /// Sends a test push through the delivery path the IM's offline pushes use, with the
+    /// certificate's serving version, and answers with everything MiPush said.
+    pub async fn send_test_push(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+        draft: &TestPushDraft,
+    ) -> Result<TestPushResult, AppError> {
+        require(by.role.can_test_push())?;
+        let app = self.app_row(sdkappid).await?;
+        let push = draft.parse()?;
+        let refuse = |key: &str| {
+            AppError::invalid(
+                "certificate_id",
+                Rule::Other {
+                    key: key.to_owned(),
+                },
+            )
+        };
+        let cert = certs::get(&self.db, app.sdkappid, push.certificate_id)
+            .await?
+            .ok_or_else(|| refuse("rule.unknown_certificate"))?;
+        if !Vendor::parse(&cert.vendor).is_ok_and(Vendor::sends) {
+            return Err(refuse("rule.vendor_not_supported"));
+        }
+        let versions = certs::versions(&self.db, cert.id).await?;
+        let Some(version) = serving(&versions, unix_now()) else {
+            let refused = versions
+                .last()
+                .is_some_and(|v| v.check_state == CheckState::Invalid.as_str());
+            return Err(refuse(if refused {
+                "rule.certificate_invalid"
+            } else {
+                "rule.certificate_pending"
+            }));
+        };
+        let settings: CertificateSettings = serde_json::from_str(&version.settings)
+            .map_err(|e| internal("stored certificate settings", e))?;
+        let secret = AppSecret::new(self.open(&version.secret)?.expose());
+        let reg_ids = match push.target {
+            PushTarget::RegIds(ids) => ids,
+            // Tokens are reported by the client SDK (the IM side); none are stored yet.
+            PushTarget::User(_) => {
+                return Err(AppError::invalid(
+                    "user_id",
+                    Rule::Other {
+                        key: "rule.no_tokens".into(),
+                    },
+                ));
+            }
+        };
+        let warnings = draft.warnings(settings.channel_id.as_deref());
+        let mut message = Notification::new(
+            settings.package_name.as_deref().unwrap_or_default(),
+            &push.title,
+            &push.description,
+        );
+        message.payload = push.payload;
+        message.notify_type = push.notify_type;
+        message.notify_id = Some(push.notify_id.unwrap_or_else(fresh_notify_id));
+        message.time_to_live_ms = push.time_to_live_secs.map(|s| s as u64 * 1000);
+        message.channel_id = push.channel_id.or(settings.channel_id);
+        message.click = push.click.or(settings.click).unwrap_or_default();
+        let targets = reg_ids
+            .into_iter()
+            .map(|reg_id| Target {
+                reg_id,
+                user_id: None,
+            })
+            .collect();
+        let reports = self
+            .dispatcher
+            .deliver(Delivery {
+                sdkappid: app.sdkappid,
+                certificate_id: cert.id,
+                region: settings.region.unwrap_or_default(),
+                secret: &secret,
+                message,
+                targets,
+                kind: "test",
+                sent_by: Some(&by.username),
+            })
+            .await?;
+        let report = reports
+            .into_iter()
+            .next()
+            .ok_or_else(|| internal("test push", "no vendor call was made"))?;
+        let ex = &report.exchange;
+        let (code, reason, message_id, trace_id, bad_reg_ids) = match &ex.outcome {
+            Ok(r) => (
+                Some(r.code.code()),
+                r.reason
+                    .clone()
+                    .or_else(|| r.description.clone())
+                    .unwrap_or_default(),
+                r.message_id.clone(),
+                r.trace_id.clone(),
+                r.bad_regids.clone(),
+            ),
+            Err(e) => (None, e.to_string(), None, None, Vec::new()),
+        };
+        let outcome = match &ex.outcome {
+            Ok(r) if r.is_ok() => PushOutcome::Accepted,
+            Ok(r) if !r.code.is_transient() => PushOutcome::Rejected,
+            _ => PushOutcome::Failed,
+        };
+        let object = format!("certificate:{}", cert.id);
+        let detail = format!(
+            "test push to {} regId(s) · {} · code {}",
+            ex.request.targets,
+            outcome.as_str(),
+            code.map_or_else(|| "none".to_owned(), |c| c.to_string())
+        );
+        let event = NewEvent {
+            actor: &by.username,
+            action: "test_push_sent",
+            object: &object,
+            detail: &detail,
+        };
+        store::audit::insert(&self.db, event, unix_now()).await?;
+        let (meaning, fix) = meaning_and_fix(code);
+        Ok(TestPushResult {
+            outcome,
+            code,
+            reason,
+            meaning,
+            fix,
+            message_id,
+            trace_id,
+            bad_reg_ids,
+            attempts: ex.attempts,
+            latency_ms: ex.latency.as_millis() as i64,
+            request: ex.request.redacted(),
+            targets: ex.request.targets,
+            request_id: report.request_id,
+            record_ids: report.record_ids,
+            warnings,
+        })
+    }
+
+    pub async fn list_push_records(
+        &self,
+        _by: &UserView,
+        sdkappid: &str,
+        query: &PushRecordQuery,
+    ) -> Result<PushRecordPage, AppError> {
+        let app = self.app_row(sdkappid).await?;
+        let (filter, before_id, limit) = parse_query(query)?;
+        let rows = records::list(&self.db, app.sdkappid, &filter, before_id, limit).await?;
+        let next_before_id = (rows.len() as i64 == limit)
+            .then(|| rows.last().map(|r| r.id))
+            .flatten();
+        Ok(PushRecordPage {
+            items: rows.into_iter().map(record_view).collect(),
+            next_before_id,
+        })
+    }
+
+    pub async fn get_push_record(
+        &self,
+        _by: &UserView,
+        sdkappid: &str,
+        id: &str,
+    ) -> Result<PushRecordDetail, AppError> {
+        let app = self.app_row(sdkappid).await?;
+        let row = records::get(&self.db, app.sdkappid, positive_id(id)?)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let (request, answer) = match row.request_id {
+            Some(rid) => records::request(&self.db, rid).await?.unwrap_or_default(),
+            None => Default::default(),
+        };
+        let (meaning, fix) = meaning_and_fix(row.vendor_code);
+        Ok(PushRecordDetail {
+            record: record_view(row),
+            meaning,
+            fix,
+            request,
+            answer,
+        })
+    }
+
+    /// Asks MiPush's `/v1/trace/message/status` about a record's message (one attempt, 5 s).
+    pub async fn query_vendor_status(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+        id: &str,
+    ) -> Result<VendorStatus, AppError> {
+        require(by.role.can_test_push())?;
+        let app = self.app_row(sdkappid).await?;
+        let row = records::get(&self.db, app.sdkappid, positive_id(id)?)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let message_id = row.message_id.ok_or_else(|| {
+            AppError::invalid(
+                "id",
+                Rule::Other {
+                    key: "rule.no_message_id".into(),
+                },
+            )
+        })?;
+        let versions = certs::versions(&self.db, row.certificate_id).await?;
+        let version = serving(&versions, unix_now())
+            .or(versions.last())
+            .ok_or(AppError::NotFound)?;
+        let settings: CertificateSettings = serde_json::from_str(&version.settings)
+            .map_err(|e| internal("stored certificate settings", e))?;
+        let secret = AppSecret::new(self.open(&version.secret)?.expose());
+        let req = build_trace_status(
+            &self.mipush.base(settings.region.unwrap_or_default()),
+            &secret,
+            &message_id,
+        );
+        let answer = tokio::time::timeout(Duration::from_secs(5), self.mipush.execute(&req)).await;
+        Ok(match answer {
+            Err(_) => VendorStatus {
+                code: None,
+                reason: "MiPush did not answer within 5 s".into(),
+                data: String::new(),
+            },
+            Ok(Err(e)) => VendorStatus {
+                code: None,
+                reason: e.to_string(),
+                data: String::new(),
+            },
+            Ok(Ok(r)) => VendorStatus {
+                code: Some(r.code.code()),
+                reason: r.reason.or(r.description).unwrap_or_default(),
+                data: serde_json::to_string_pretty(&r.data).unwrap_or_default(),
+            },
+        })
+    }
+
+    /// Pushes by outcome: the last 24 hours by hour (`24h`) or the last 30 days by day (`30d`).
+    pub async fn push_stats(
+        &self,
+        _by: &UserView,
+        sdkappid: &str,
+        window: &str,
+    ) -> Result<PushStats, AppError> {
+        let app = self.app_row(sdkappid).await?;
+        let (bucket_secs, buckets) = match window.trim() {
+            "" | "24h" => (3600, 24),
+            "30d" => (86_400, 30),
+            _ => {
+                return Err(AppError::invalid(
+                    "window",
+                    Rule::OneOf {
+                        allowed: vec!["24h".into(), "30d".into()],
+                    },
+                ));
+            }
+        };
+        let now = unix_now();
+        let start = (now / bucket_secs + 1 - buckets) * bucket_secs;
+        let mut out = vec![OutcomeCounts::default(); buckets as usize];
+        for (bucket, outcome, n) in
+            records::counts(&self.db, app.sdkappid, start, bucket_secs).await?
+        {
+            if let (Some(slot), Ok(outcome)) = (
+                usize::try_from(bucket).ok().and_then(|b| out.get_mut(b)),
+                PushOutcome::parse(&outcome),
+            ) {
+                slot.add(outcome, n);
+            }
+        }
+        Ok(PushStats {
+            start,
+            bucket_secs,
+            buckets: out,
+        })
+    }
+}

@@ -1,0 +1,255 @@
+use sqlx::{Any, Executor, FromRow};
+
+use super::{StoreError, StoreResult};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct RecordRow {
+    pub id: i64,
+    pub created_at: i64,
+    pub sdkappid: i64,
+    pub certificate_id: i64,
+    pub kind: String,
+    pub user_id: Option<String>,
+    pub reg_id: String,
+    pub title: String,
+    pub description: String,
+    pub outcome: String,
+    pub reason: String,
+    pub vendor_code: Option<i64>,
+    pub message_id: Option<String>,
+    pub trace_id: Option<String>,
+    pub attempts: i64,
+    pub latency_ms: i64,
+    pub sent_by: Option<String>,
+    pub request_id: Option<i64>,
+}
+
+const RECORD_COLUMNS: &str = "id, created_at, sdkappid, certificate_id, kind, user_id, reg_id, \
+     title, description, outcome, reason, vendor_code, message_id, trace_id, attempts, latency_ms, \
+     sent_by, request_id";
+
+/// One push to one device, before it is written.
+#[derive(Debug, Clone)]
+pub struct NewRecord<'a> {
+    pub sdkappid: i64,
+    pub certificate_id: i64,
+    pub kind: &'a str,
+    pub user_id: Option<&'a str>,
+    pub reg_id: &'a str,
+    pub title: &'a str,
+    pub description: &'a str,
+    pub outcome: &'a str,
+    pub reason: &'a str,
+    pub vendor_code: Option<i64>,
+    pub message_id: Option<&'a str>,
+    pub trace_id: Option<&'a str>,
+    pub attempts: i64,
+    pub latency_ms: i64,
+    pub sent_by: Option<&'a str>,
+    pub request_id: Option<i64>,
+}
+
+pub async fn insert_request<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    sdkappid: i64,
+    certificate_id: i64,
+    request: &str,
+    answer: &str,
+    now: i64,
+) -> StoreResult<i64> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO push_requests (sdkappid, certificate_id, request, answer, created_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(sdkappid)
+    .bind(certificate_id)
+    .bind(request)
+    .bind(answer)
+    .bind(now)
+    .fetch_one(db)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    Ok(id)
+}
+
+/// Rows per multi-row INSERT: 17 parameters each stays far below either engine's limit.
+const ROWS_PER_INSERT: usize = 200;
+
+/// Writes records in multi-row statements; returns their ids in order.
+pub async fn insert_records(
+    tx: &mut sqlx::Transaction<'_, Any>,
+    records: &[NewRecord<'_>],
+    now: i64,
+) -> StoreResult<Vec<i64>> {
+    let mut ids = Vec::with_capacity(records.len());
+    for chunk in records.chunks(ROWS_PER_INSERT) {
+        let mut sql = String::from(
+            "INSERT INTO push_records (created_at, sdkappid, certificate_id, kind, user_id, reg_id, \
+             title, description, outcome, reason, vendor_code, message_id, trace_id, attempts, \
+             latency_ms, sent_by, request_id) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let b = i * 17;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('(');
+            sql.push_str(
+                &(1..=17)
+                    .map(|n| format!("${}", b + n))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+            sql.push(')');
+        }
+        sql.push_str(" RETURNING id");
+        let mut q = sqlx::query_as::<_, (i64,)>(&sql);
+        for r in chunk {
+            q = q
+                .bind(now)
+                .bind(r.sdkappid)
+                .bind(r.certificate_id)
+                .bind(r.kind)
+                .bind(r.user_id)
+                .bind(r.reg_id)
+                .bind(r.title)
+                .bind(r.description)
+                .bind(r.outcome)
+                .bind(r.reason)
+                .bind(r.vendor_code)
+                .bind(r.message_id)
+                .bind(r.trace_id)
+                .bind(r.attempts)
+                .bind(r.latency_ms)
+                .bind(r.sent_by)
+                .bind(r.request_id);
+        }
+        let rows = q
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        ids.extend(rows.into_iter().map(|(id,)| id));
+    }
+    // RETURNING order follows VALUES order on both engines for a plain INSERT.
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+/// Filters of the records page; each is optional.
+#[derive(Debug, Clone, Default)]
+pub struct RecordFilter {
+    pub certificate_id: Option<i64>,
+    pub user_id: Option<String>,
+    pub reg_id: Option<String>,
+    pub outcome: Option<String>,
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+}
+
+/// Newest first, `limit` rows older than `before_id` (keyset pagination).
+pub async fn list<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    sdkappid: i64,
+    filter: &RecordFilter,
+    before_id: Option<i64>,
+    limit: i64,
+) -> StoreResult<Vec<RecordRow>> {
+    let mut sql =
+        format!("SELECT {RECORD_COLUMNS} FROM push_records WHERE sdkappid = $1 AND id < $2");
+    let mut n = 2;
+    let mut clause = |sql: &mut String, column: &str, op: &str| {
+        n += 1;
+        sql.push_str(&format!(" AND {column} {op} ${n}"));
+    };
+    if filter.certificate_id.is_some() {
+        clause(&mut sql, "certificate_id", "=");
+    }
+    if filter.user_id.is_some() {
+        clause(&mut sql, "user_id", "=");
+    }
+    if filter.reg_id.is_some() {
+        clause(&mut sql, "reg_id", "=");
+    }
+    if filter.outcome.is_some() {
+        clause(&mut sql, "outcome", "=");
+    }
+    if filter.since.is_some() {
+        clause(&mut sql, "created_at", ">=");
+    }
+    if filter.until.is_some() {
+        clause(&mut sql, "created_at", "<");
+    }
+    n += 1;
+    sql.push_str(&format!(" ORDER BY id DESC LIMIT ${n}"));
+    let mut q = sqlx::query_as::<_, RecordRow>(&sql)
+        .bind(sdkappid)
+        .bind(before_id.unwrap_or(i64::MAX));
+    if let Some(v) = filter.certificate_id {
+        q = q.bind(v);
+    }
+    if let Some(v) = &filter.user_id {
+        q = q.bind(v.clone());
+    }
+    if let Some(v) = &filter.reg_id {
+        q = q.bind(v.clone());
+    }
+    if let Some(v) = &filter.outcome {
+        q = q.bind(v.clone());
+    }
+    if let Some(v) = filter.since {
+        q = q.bind(v);
+    }
+    if let Some(v) = filter.until {
+        q = q.bind(v);
+    }
+    q.bind(limit)
+        .fetch_all(db)
+        .await
+        .map_err(StoreError::from_sqlx)
+}
+
+pub async fn get<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    sdkappid: i64,
+    id: i64,
+) -> StoreResult<Option<RecordRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {RECORD_COLUMNS} FROM push_records WHERE sdkappid = $1 AND id = $2"
+    ))
+    .bind(sdkappid)
+    .bind(id)
+    .fetch_optional(db)
+    .await
+    .map_err(StoreError::from_sqlx)
+}
+
+/// The request and answer of one vendor call.
+pub async fn request<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+) -> StoreResult<Option<(String, String)>> {
+    sqlx::query_as("SELECT request, answer FROM push_requests WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await
+        .map_err(StoreError::from_sqlx)
+}
+
+/// Counts by time bucket and outcome since `since`: `(bucket index, outcome, count)`.
+pub async fn counts<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    sdkappid: i64,
+    since: i64,
+    bucket_secs: i64,
+) -> StoreResult<Vec<(i64, String, i64)>> {
+    sqlx::query_as(
+        "SELECT (created_at - $2) / $3 AS bucket, outcome, COUNT(*) FROM push_records \
+         WHERE sdkappid = $1 AND created_at >= $2 GROUP BY bucket, outcome",
+    )
+    .bind(sdkappid)
+    .bind(since)
+    .bind(bucket_secs)
+    .fetch_all(db)
+    .await
+    .map_err(StoreError::from_sqlx)
+}
