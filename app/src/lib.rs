@@ -19,8 +19,8 @@ use leptos_router::{SsrMode, path};
 
 use crate::i18n::{detect_locale, tr};
 use crate::pages::{
-    AppPage, AppsPage, AuditPage, CertificatesPage, NotFoundPage, SandboxPage, SetupPage,
-    SignInPage, TokensPage, UsersPage,
+    AppPage, AppsPage, AuditPage, CertificatesPage, NotFoundPage, PushRecordsPage, SandboxPage,
+    SetupPage, SignInPage, TestPushPage, TokensPage, UsersPage,
 };
 
 /// The HTML document the server renders around [`App`].
@@ -60,6 +60,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/apps") ssr=SsrMode::Async view=AppsPage/>
                 <Route path=path!("/apps/:sdkappid") ssr=SsrMode::Async view=AppPage/>
                 <Route path=path!("/apps/:sdkappid/push") ssr=SsrMode::Async view=CertificatesPage/>
+                <Route path=path!("/apps/:sdkappid/test-push") ssr=SsrMode::Async view=TestPushPage/>
+                <Route path=path!("/apps/:sdkappid/records") ssr=SsrMode::Async view=PushRecordsPage/>
                 <Route path=path!("/users") ssr=SsrMode::Async view=UsersPage/>
                 <Route path=path!("/tokens") ssr=SsrMode::Async view=TokensPage/>
                 <Route path=path!("/audit") ssr=SsrMode::Async view=AuditPage/>

@@ -3,9 +3,11 @@ mod apps_page;
 mod audit_page;
 mod certificates_page;
 mod not_found_page;
+mod push_records_page;
 mod sandbox_page;
 mod setup_page;
 mod sign_in_page;
+mod test_push_page;
 mod tokens_page;
 mod users_page;
 
@@ -14,9 +16,11 @@ pub use apps_page::AppsPage;
 pub use audit_page::AuditPage;
 pub use certificates_page::CertificatesPage;
 pub use not_found_page::NotFoundPage;
+pub use push_records_page::PushRecordsPage;
 pub use sandbox_page::SandboxPage;
 pub use setup_page::SetupPage;
 pub use sign_in_page::SignInPage;
+pub use test_push_page::TestPushPage;
 pub use tokens_page::TokensPage;
 pub use users_page::UsersPage;
 

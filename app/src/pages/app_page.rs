@@ -3,7 +3,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::apps::{RevealSecretKey, SavePlatforms, get_app};
-use crate::components::{ConsoleLayout, FieldMessage, FormMessage};
+use crate::api::push::load_push_stats;
+use crate::components::{ConsoleLayout, FieldMessage, FormMessage, PushChart};
 use crate::domain::{AppDetail, Platform, format_unix};
 use crate::i18n::{tr, use_locale};
 
@@ -14,6 +15,9 @@ pub fn AppPage() -> impl IntoView {
         <ConsoleLayout>
             <AppHeader tab=AppTab::Basic/>
             <AppConfig/>
+            // Its own resource at the page's top level: a resource created inside another's
+            // Suspend may be numbered differently on the server and in the browser.
+            <StatsCard/>
         </ConsoleLayout>
     }
 }
@@ -25,6 +29,10 @@ pub enum AppTab {
     Basic,
     /// 离线推送
     Push,
+    /// 测试推送
+    TestPush,
+    /// 推送记录
+    Records,
 }
 
 /// The app's name, SDKAppID and tabs, above every tab of the app.
@@ -51,6 +59,12 @@ pub fn AppHeader(tab: AppTab) -> impl IntoView {
             <a class="tab" class:active=tab == AppTab::Basic href=base id="tab-basic">{tr(l, "app.tab_basic")}</a>
             <a class="tab" class:active=tab == AppTab::Push href=move || format!("{}/push", base()) id="tab-push">
                 {tr(l, "app.tab_push")}
+            </a>
+            <a class="tab" class:active=tab == AppTab::TestPush href=move || format!("{}/test-push", base()) id="tab-test-push">
+                {tr(l, "app.tab_test_push")}
+            </a>
+            <a class="tab" class:active=tab == AppTab::Records href=move || format!("{}/records", base()) id="tab-records">
+                {tr(l, "app.tab_records")}
             </a>
         </nav>
     }
@@ -156,6 +170,41 @@ fn PlatformsForm(app: AppDetail, save: ServerAction<SavePlatforms>) -> impl Into
                 <a class="button" href=cancel>{tr(l, "common.cancel")}</a>
             </div>
         </ActionForm>
+    }
+}
+
+/// Pushes over time by outcome: the last 24 hours by hour, or (`?window=30d`) 30 days by day.
+#[component]
+fn StatsCard() -> impl IntoView {
+    let l = use_locale();
+    let params = use_params_map();
+    let query = use_query_map();
+    let sdkappid = move || params.with(|p| p.get("sdkappid").unwrap_or_default());
+    let window = Memo::new(move |_| {
+        query
+            .with(|q| q.get("window"))
+            .filter(|w| w == "30d")
+            .unwrap_or_else(|| "24h".into())
+    });
+    let stats = Resource::new(
+        move || (sdkappid(), window.get()),
+        |(id, w)| load_push_stats(id, w),
+    );
+    view! {
+        <section class="card stats" id="push-stats">
+            <div class="card-head">
+                <h2>{tr(l, "chart.title")}</h2>
+                <div class="segmented">
+                    <a class="segment" class:active=move || window.get() == "24h" href="?window=24h">{tr(l, "chart.24h")}</a>
+                    <a class="segment" class:active=move || window.get() == "30d" href="?window=30d">{tr(l, "chart.30d")}</a>
+                </div>
+            </div>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    stats.await.ok().map(|s| view! { <PushChart stats=s/> })
+                })}
+            </Transition>
+        </section>
     }
 }
 

@@ -533,3 +533,147 @@ async fn an_owner_adds_a_xiaomi_certificate_and_reads_its_id_once_effective() {
     b.assert_console_clean().await;
     b.quit().await;
 }
+
+/// The developers' journey in the console alone, after the app exists: a sandbox push app and
+/// phone, a certificate, a test push, the notification on the phone, its record and the vendor's
+/// status; then a reset AppSecret explained.
+#[tokio::test]
+async fn a_test_push_from_the_console_reaches_the_sandbox_phone_and_is_recorded() {
+    let server = start_server().await;
+    let base = &server.base;
+    let api = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    create_owner(&api, base).await;
+    for (path, body) in [
+        (
+            "/api/v1/session",
+            json!({"username": "owner", "password": "correct horse battery"}),
+        ),
+        ("/api/v1/apps", json!({"name": "Demo"})),
+    ] {
+        let res = api
+            .post(format!("{base}{path}"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_success(), "{path}: {}", res.status());
+    }
+    let res = api
+        .put(format!("{base}/api/v1/apps/1400000001/platforms"))
+        .json(&json!({"platforms": ["android"]}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+
+    let driver = start_driver().await;
+    let b = Browser::start(&driver.url, &temp_dir("profile-push"), true).await;
+    let started = Instant::now();
+    sign_in(&b, base, "owner", "correct horse battery").await;
+    b.wait_for_url("/apps").await;
+
+    // Xiaomi's side: a push app and a phone, in the sandbox page.
+    b.goto(&format!("{base}/sandbox")).await;
+    b.wait_hydrated().await;
+    b.fill("input[name=package_name]", "com.example.im").await;
+    b.click("#create-sandbox-app").await;
+    b.wait_for(".sandbox-app[data-package='com.example.im']")
+        .await;
+    let app_id = b
+        .text(".sandbox-app dl.credentials dd:nth-of-type(1) code")
+        .await;
+    let secret = b
+        .text(".sandbox-app dl.credentials dd:nth-of-type(3) code")
+        .await;
+    b.click("button.add-device").await;
+    b.wait_for(".phone .reg-id code").await;
+    let reg_id = b.text(".phone .reg-id code").await;
+    assert!(!reg_id.is_empty() && !app_id.is_empty() && !secret.is_empty());
+
+    // The certificate, in the sandbox region, with a channel.
+    b.goto(&format!("{base}/apps/1400000001/push?add=xiaomi"))
+        .await;
+    b.wait_hydrated().await;
+    b.fill("input[name='draft[package_name]']", "com.example.im")
+        .await;
+    b.fill("input[name='draft[app_id]']", &app_id).await;
+    b.fill("input[name='draft[app_secret]']", &secret).await;
+    b.select("select[name='draft[region]']", "sandbox").await;
+    b.fill("input[name='draft[channel_id]']", "im_message")
+        .await;
+    b.click("#save-certificate").await;
+    b.wait_for("tr[data-status=pending]").await;
+    b.wait_for("tr[data-status=effective]").await;
+
+    // 测试推送: a warning while the title says 测试, then the send and MiPush's answer.
+    b.click("#tab-test-push").await;
+    b.wait_for_url("/apps/1400000001/test-push").await;
+    b.wait_hydrated().await;
+    b.fill("textarea[name='draft[reg_ids]']", &reg_id).await;
+    b.fill("input[name='draft[title]']", "测试").await;
+    b.wait_for("#push-warnings li").await;
+    b.wait_for_text("可能将其归为不重要的消息").await;
+    b.fill("input[name='draft[title]']", "a new message").await;
+    b.fill("input[name='draft[description]']", "来自测试推送页")
+        .await;
+    b.click("#send-test-push").await;
+    b.wait_for("#push-result").await;
+    assert_eq!(b.text("#result-code").await, "0");
+    let message_id = b.text("#result-message-id").await;
+    assert!(!message_id.is_empty());
+    assert!(b.text("#result-request").await.contains("key=****"));
+    assert!(
+        !b.text("body").await.contains(&secret),
+        "the page shows the AppSecret"
+    );
+
+    // The phone shows it.
+    b.goto(&format!("{base}/sandbox")).await;
+    b.wait_for_text("来自测试推送页").await;
+    let journey = started.elapsed();
+    println!("console journey, sign-in to notification: {journey:?}");
+
+    // 推送记录: the record, its request, and MiPush's status for the message.
+    b.goto(&format!("{base}/apps/1400000001/records")).await;
+    b.wait_hydrated().await;
+    b.wait_for("tr[data-outcome=accepted]").await;
+    b.click("tr[data-outcome=accepted] a.open-record").await;
+    b.wait_for("#record-detail").await;
+    assert_eq!(b.text("#record-message-id").await, message_id);
+    b.click("#query-vendor-status").await;
+    b.wait_for("#vendor-status").await;
+    assert!(b.text("#vendor-status").await.contains("code 0"));
+
+    // The AppSecret reset on Xiaomi's side: the answer says what is wrong and what to do.
+    let sandbox_apps: serde_json::Value = api
+        .get(format!("{base}/sandbox/mipush/apps"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let sandbox_app_id = sandbox_apps[0]["app_id"].as_str().unwrap();
+    let res = api
+        .post(format!(
+            "{base}/sandbox/mipush/apps/{sandbox_app_id}/secret"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+    b.goto(&format!("{base}/apps/1400000001/test-push")).await;
+    b.wait_hydrated().await;
+    b.fill("textarea[name='draft[reg_ids]']", &reg_id).await;
+    b.fill("input[name='draft[description]']", "after the reset")
+        .await;
+    b.click("#send-test-push").await;
+    b.wait_for("#push-result").await;
+    assert_eq!(b.text("#result-code").await, "21301");
+    b.wait_for_text("检查证书中的 AppSecret").await;
+    b.assert_console_clean().await;
+    b.quit().await;
+}

@@ -106,9 +106,10 @@ impl Browser {
             }
             if start.elapsed() > Duration::from_secs(10) {
                 panic!(
-                    "{css} did not appear on {}:\n{}",
+                    "{css} did not appear on {}:\n{}\nbrowser console:\n{}",
                     self.url().await,
-                    self.text("body").await
+                    self.text("body").await,
+                    self.console().await.join("\n")
                 );
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
