@@ -16,7 +16,7 @@ PKG := $(SITE)/pkg
 WASM_IN := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm-release/app.wasm
 BIN := target/release/pushdesk
 
-.PHONY: run build site server tools test-tools test lint unit-tests clean
+.PHONY: run build site server tools test-tools test lint unit-tests bench clean
 
 ## Start the console at http://127.0.0.1:3000 on ./data/pushdesk.db, with the MiPush sandbox.
 run: build
@@ -77,6 +77,10 @@ lint: tools
 test: lint site test-tools
 	PUSHDESK_SITE_ROOT=$(CURDIR)/$(SITE) cargo test --release -p server -p app --features app/ssr \
 	  -- --test-threads=2
+
+## Figures: push-record pages and stats over 1,000,000 records (SQLite, real binary, HTTP).
+bench: build
+	bash server/benches/push_records.sh
 
 clean:
 	cargo clean

@@ -38,4 +38,5 @@ CREATE INDEX push_records_certificate ON push_records (sdkappid, certificate_id,
 CREATE INDEX push_records_user ON push_records (sdkappid, user_id, id);
 CREATE INDEX push_records_reg_id ON push_records (sdkappid, reg_id, id);
 CREATE INDEX push_records_outcome ON push_records (sdkappid, outcome, id);
-CREATE INDEX push_records_time ON push_records (sdkappid, created_at);
+-- Covers the chart's count by time and outcome without reading the rows.
+CREATE INDEX push_records_time ON push_records (sdkappid, created_at, outcome);
