@@ -5,6 +5,7 @@ pub mod config;
 pub mod crypto;
 pub mod dispatch;
 pub mod http;
+pub mod im;
 pub mod metrics;
 pub mod passwords;
 pub mod sandbox;
