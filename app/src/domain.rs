@@ -18,13 +18,13 @@ pub use names::{AppName, PackageName, Password, Sdkappid, TokenName, Username};
 pub use platform::Platform;
 pub use push::{
     DEFAULT_TITLE, PushOutcome, PushRecordQuery, PushTarget, PushWarning, TestPush, TestPushDraft,
-    limits, parse_user_id,
+    limits, parse_device_token, parse_identifier, parse_user_id,
 };
 pub use role::Role;
 pub use time::{days_from_civil, format_unix, parse_time};
 pub use views::{
     AppDetail, AppSummary, AuditEntry, CertificateCheck, CertificateList, CertificateView,
-    CreatedToken, Localized, NewApp, OutcomeCounts, PushRecordDetail, PushRecordPage,
-    PushRecordView, PushStats, SandboxAppView, SandboxDeviceView, SandboxSendResult, ShadeItem,
-    TestPushResult, TokenView, UserView, VendorStatus,
+    CreatedToken, GeneratedUserSig, Localized, NewApp, OutcomeCounts, PushRecordDetail,
+    PushRecordPage, PushRecordView, PushStats, SandboxAppView, SandboxDeviceView,
+    SandboxSendResult, ShadeItem, TestPushResult, TokenView, UserView, VendorStatus,
 };

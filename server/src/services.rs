@@ -5,6 +5,7 @@ mod apps;
 mod audit;
 mod auth;
 mod certificates;
+mod im;
 mod push;
 mod sandbox;
 mod tokens;
@@ -17,9 +18,9 @@ use std::time::Duration;
 use app::api::{Backend, ClientInfo};
 use app::domain::{
     AppDetail, AppError, AppSummary, AuditEntry, CertificateDraft, CertificateList,
-    CertificateView, CreatedToken, NewApp, PushRecordDetail, PushRecordPage, PushRecordQuery,
-    PushStats, Role, SandboxAppView, SandboxSendResult, TestPushDraft, TestPushResult, TokenView,
-    UserView, VendorStatus,
+    CertificateView, CreatedToken, GeneratedUserSig, NewApp, PushRecordDetail, PushRecordPage,
+    PushRecordQuery, PushStats, Role, SandboxAppView, SandboxSendResult, TestPushDraft,
+    TestPushResult, TokenView, UserView, VendorStatus,
 };
 use async_trait::async_trait;
 use sqlx::AnyPool;
@@ -160,6 +161,16 @@ impl Backend for Services {
     }
     async fn reveal_secret_key(&self, by: &UserView, sdkappid: &str) -> Result<String, AppError> {
         self.reveal_secret_key(by, sdkappid).await
+    }
+    async fn generate_usersig(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+        identifier: &str,
+        expire: &str,
+    ) -> Result<GeneratedUserSig, AppError> {
+        self.generate_usersig(by, sdkappid, identifier, expire)
+            .await
     }
     async fn list_certificates(
         &self,

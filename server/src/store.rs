@@ -5,6 +5,7 @@
 pub mod apps;
 pub mod audit;
 pub mod certificates;
+pub mod im;
 pub mod push;
 pub mod sandbox;
 pub mod tokens;

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::domain::{AppDetail, AppError, AppSummary, NewApp};
+use crate::domain::{AppDetail, AppError, AppSummary, GeneratedUserSig, NewApp};
 
 #[server(prefix = "/fn", endpoint = "list_apps")]
 pub async fn list_apps() -> Result<Vec<AppSummary>, AppError> {
@@ -35,4 +35,18 @@ pub async fn save_platforms(
 pub async fn reveal_secret_key(sdkappid: String) -> Result<String, AppError> {
     super::as_user(|backend, user| async move { backend.reveal_secret_key(&user, &sdkappid).await })
         .await
+}
+
+#[server(prefix = "/fn", endpoint = "generate_usersig")]
+pub async fn generate_usersig(
+    sdkappid: String,
+    identifier: String,
+    #[server(default)] expire: String,
+) -> Result<GeneratedUserSig, AppError> {
+    super::as_user(|backend, user| async move {
+        backend
+            .generate_usersig(&user, &sdkappid, &identifier, &expire)
+            .await
+    })
+    .await
 }

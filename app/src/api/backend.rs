@@ -4,9 +4,9 @@ use async_trait::async_trait;
 
 use crate::domain::{
     AppDetail, AppError, AppSummary, AuditEntry, CertificateDraft, CertificateList,
-    CertificateView, CreatedToken, NewApp, PushRecordDetail, PushRecordPage, PushRecordQuery,
-    PushStats, SandboxAppView, SandboxSendResult, TestPushDraft, TestPushResult, TokenView,
-    UserView, VendorStatus,
+    CertificateView, CreatedToken, GeneratedUserSig, NewApp, PushRecordDetail, PushRecordPage,
+    PushRecordQuery, PushStats, SandboxAppView, SandboxSendResult, TestPushDraft, TestPushResult,
+    TokenView, UserView, VendorStatus,
 };
 
 /// Where the session keeps the signed-in console user's id.
@@ -50,6 +50,14 @@ pub trait Backend: Send + Sync + 'static {
         platforms: &[String],
     ) -> Result<AppDetail, AppError>;
     async fn reveal_secret_key(&self, by: &UserView, sdkappid: &str) -> Result<String, AppError>;
+    /// A UserSig signed with the app's secret key, for trying the client side; owner and admin.
+    async fn generate_usersig(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+        identifier: &str,
+        expire: &str,
+    ) -> Result<GeneratedUserSig, AppError>;
 
     async fn list_certificates(
         &self,

@@ -39,6 +39,10 @@ pub enum Rule {
         vendor: String,
         max: usize,
     },
+    /// A UserSig refused with Tencent's code (70001 expired, 70009 other key, …).
+    UserSig {
+        code: i64,
+    },
     /// Another certificate of the app already has this value; `id` names it.
     CertificateExists {
         id: i64,
@@ -88,6 +92,18 @@ impl FieldError {
             }
             Rule::Digits { len } => {
                 t!("rule.digits", locale = l, field = field, len = len).into_owned()
+            }
+            Rule::UserSig { code } => {
+                let key = format!("usersig.{code}");
+                let reason = t!(key.as_str(), locale = l);
+                t!(
+                    "rule.usersig",
+                    locale = l,
+                    field = field,
+                    code = code,
+                    reason = reason
+                )
+                .into_owned()
             }
             Rule::TooMany { max } => {
                 t!("rule.too_many", locale = l, field = field, max = max).into_owned()

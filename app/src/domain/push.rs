@@ -127,18 +127,53 @@ fn reg_id_ok(s: &str) -> bool {
 
 /// An IM user ID (Tencent's rule: at most 32 bytes, no control characters).
 pub fn parse_user_id(raw: &str) -> Result<String, AppError> {
+    parse_identifier("user_id", raw)
+}
+
+/// An IM user ID in a field of another name (`identifier` of the UserSig form, …).
+pub fn parse_identifier(field: &str, raw: &str) -> Result<String, AppError> {
     let s = raw.trim();
     if s.is_empty() {
-        return Err(AppError::invalid("user_id", Rule::Required));
+        return Err(AppError::invalid(field, Rule::Required));
     }
     if s.len() > 32 {
-        return Err(AppError::invalid("user_id", Rule::TooLong { max: 32 }));
+        return Err(AppError::invalid(field, Rule::TooLong { max: 32 }));
     }
     if s.chars().any(char::is_control) {
         return Err(AppError::invalid(
-            "user_id",
+            field,
             Rule::Charset {
                 allowed: "printable".into(),
+            },
+        ));
+    }
+    Ok(s.to_owned())
+}
+
+/// A device token as the client reports it with `setOfflinePushToken`. For Xiaomi it must look
+/// like a MiPush regId (base64 alphabet, 40–100 characters): anything else is another vendor's
+/// token reported with the wrong certificate ID, or no token at all.
+pub fn parse_device_token(vendor: super::Vendor, raw: &str) -> Result<String, AppError> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err(AppError::invalid("token", Rule::Required));
+    }
+    if s.len() > 512 || !s.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(AppError::invalid(
+            "token",
+            Rule::Other {
+                key: "rule.token".into(),
+            },
+        ));
+    }
+    let xiaomi_like = (40..=100).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b));
+    if vendor == super::Vendor::Xiaomi && !xiaomi_like {
+        return Err(AppError::invalid(
+            "token",
+            Rule::Other {
+                key: "rule.token_vendor".into(),
             },
         ));
     }

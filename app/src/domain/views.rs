@@ -166,6 +166,15 @@ pub struct CertificateList {
     pub certificates: Vec<CertificateView>,
 }
 
+/// A UserSig made by the console for testing, with when it stops working.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GeneratedUserSig {
+    pub identifier: String,
+    pub usersig: String,
+    /// Unix seconds.
+    pub expire_at: i64,
+}
+
 /// What a test push did: the vendor's answer in full and the records it left.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TestPushResult {

@@ -2,7 +2,7 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::apps::{RevealSecretKey, SavePlatforms, get_app};
+use crate::api::apps::{GenerateUsersig, RevealSecretKey, SavePlatforms, get_app};
 use crate::api::push::load_push_stats;
 use crate::components::{ConsoleLayout, FieldMessage, FormMessage, PushChart};
 use crate::domain::{AppDetail, Platform, format_unix};
@@ -124,6 +124,7 @@ fn AppDetailView(
             }
         </section>
         <SecretKeyCard app=app.clone() can_reveal=can_configure/>
+        <UserSigCard sdkappid=app.sdkappid.to_string() can_generate=can_configure/>
     }
 }
 
@@ -170,6 +171,38 @@ fn PlatformsForm(app: AppDetail, save: ServerAction<SavePlatforms>) -> impl Into
                 <a class="button" href=cancel>{tr(l, "common.cancel")}</a>
             </div>
         </ActionForm>
+    }
+}
+
+/// How UserSig works here, and a test UserSig for owner and admin.
+#[component]
+fn UserSigCard(sdkappid: String, can_generate: bool) -> impl IntoView {
+    let l = use_locale();
+    let generate = ServerAction::<GenerateUsersig>::new();
+    let error = super::action_error(generate);
+    let made = move || generate.value().get().and_then(|r| r.ok());
+    view! {
+        <section class="card usersig" id="usersig">
+            <h2>"UserSig"</h2>
+            <p class="hint">{tr(l, "usersig.hint")}</p>
+            {can_generate.then(|| view! {
+                <ActionForm action=generate>
+                    <input type="hidden" name="sdkappid" value=sdkappid.clone()/>
+                    <div class="inline-form">
+                        <label>{tr(l, "field.user_id")}<input name="identifier" value="administrator" autocomplete="off"/></label>
+                        <label>{tr(l, "field.expire")}<input name="expire" placeholder="604800" inputmode="numeric"/></label>
+                        <button type="submit" id="generate-usersig">{tr(l, "usersig.generate")}</button>
+                    </div>
+                    <FieldMessage error=error field="identifier"/>
+                    <FieldMessage error=error field="expire"/>
+                    <FormMessage error=error/>
+                </ActionForm>
+            })}
+            {move || made().map(|m| view! {
+                <p>{format!("{} · {} {}", m.identifier, tr(l, "usersig.until"), format_unix(m.expire_at))}</p>
+                <pre class="request" id="generated-usersig">{m.usersig}</pre>
+            })}
+        </section>
     }
 }
 

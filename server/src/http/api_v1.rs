@@ -45,6 +45,7 @@ pub fn router() -> Router<AppState> {
                 .put(edit_certificate)
                 .delete(delete_certificate),
         )
+        .route("/apps/{sdkappid}/usersig", post(generate_usersig))
         .route("/apps/{sdkappid}/test-push", post(send_test_push))
         .route("/apps/{sdkappid}/push-records", get(list_push_records))
         .route("/apps/{sdkappid}/push-records/{id}", get(get_push_record))
@@ -425,6 +426,28 @@ async fn delete_certificate(
         .await
         .map_err(|e| caller.fail(e))?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct UserSigBody {
+    identifier: String,
+    expire: Option<Scalar>,
+}
+
+async fn generate_usersig(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(sdkappid): Path<String>,
+    Body(body): Body<UserSigBody>,
+) -> ApiResult<impl IntoResponse> {
+    let expire = body.expire.map(Scalar::text).unwrap_or_default();
+    let sig = state
+        .services
+        .generate_usersig(&caller.user, &sdkappid, &body.identifier, &expire)
+        .await
+        .map_err(|e| caller.fail(e))?;
+    Ok(Json(sig))
 }
 
 /// A number or its text: API clients send ids and counts either way.

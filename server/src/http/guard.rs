@@ -49,12 +49,14 @@ pub async fn pages(State(state): State<AppState>, req: Request, next: Next) -> R
 
 /// Console pages, as opposed to assets, server functions and APIs.
 fn is_page(path: &str) -> bool {
-    const NOT_PAGES: [&str; 7] = [
+    const NOT_PAGES: [&str; 9] = [
         "/fn/",
         "/api/",
         "/pkg/",
         "/locale/",
         "/sandbox/",
+        "/sdk/",
+        "/v4/",
         "/healthz",
         "/metrics",
     ];
@@ -71,7 +73,13 @@ pub async fn same_origin(req: Request<Body>, next: Next) -> Response {
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("Bearer "));
-    if safe || bearer || req.uri().path().starts_with("/sandbox/") {
+    // The sandbox, the client SDK API and the REST API carry their own credentials, never the
+    // console's cookie, so a request from any origin is as safe as one from none.
+    let path = req.uri().path();
+    let own_credentials = ["/sandbox/", "/sdk/", "/v4/"]
+        .iter()
+        .any(|p| path.starts_with(p));
+    if safe || bearer || own_credentials {
         return next.run(req).await;
     }
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());

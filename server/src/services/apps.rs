@@ -1,4 +1,7 @@
-use app::domain::{AppDetail, AppError, AppName, AppSummary, NewApp, Platform, Sdkappid, UserView};
+use app::domain::{
+    AppDetail, AppError, AppName, AppSummary, GeneratedUserSig, NewApp, Platform, Rule, Sdkappid,
+    UserView, parse_identifier,
+};
 
 use super::{Services, db_err, internal, require};
 use crate::crypto::random_hex;
@@ -114,6 +117,61 @@ impl Services {
         store::audit::insert(&mut *tx, event, now).await?;
         tx.commit().await.map_err(db_err)?;
         self.get_app(by, sdkappid).await
+    }
+
+    /// A UserSig for `identifier`, valid for `expire` seconds (default 7 days, at most 180 days,
+    /// as the generators allow), made exactly as `tls-sig-api-v2` makes it.
+    pub async fn generate_usersig(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+        identifier: &str,
+        expire: &str,
+    ) -> Result<GeneratedUserSig, AppError> {
+        require(by.role.can_reveal_secrets())?;
+        let row = self.app_row(sdkappid).await?;
+        let identifier = parse_identifier("identifier", identifier)?;
+        let expire = match expire.trim() {
+            "" => 7 * 86_400,
+            raw => raw
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (60..=180 * 86_400).contains(n))
+                .ok_or_else(|| {
+                    AppError::invalid(
+                        "expire",
+                        Rule::Range {
+                            min: 60,
+                            max: 180 * 86_400,
+                        },
+                    )
+                })?,
+        };
+        let key = self
+            .secrets
+            .open(&row.secret_key)
+            .map_err(|e| internal("opening app secret key", format!("{e:#}")))?;
+        let now = unix_now();
+        let usersig = crate::im::usersig::generate(
+            row.sdkappid,
+            key.expose(),
+            &identifier,
+            now,
+            expire,
+            None,
+        );
+        let event = NewEvent {
+            actor: &by.username,
+            action: "usersig_generated",
+            object: &format!("app:{}", row.sdkappid),
+            detail: &identifier,
+        };
+        store::audit::insert(&self.db, event, now).await?;
+        Ok(GeneratedUserSig {
+            identifier,
+            usersig,
+            expire_at: now + expire,
+        })
     }
 
     pub async fn reveal_secret_key(

@@ -116,6 +116,21 @@ pub async fn get<'e, E: Executor<'e, Database = Any>>(
     .map_err(StoreError::from_sqlx)
 }
 
+/// The app a live certificate belongs to.
+pub async fn app_of<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    id: i64,
+) -> StoreResult<Option<i64>> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "SELECT sdkappid FROM push_certificates WHERE id = $1 AND deleted_at IS NULL",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    Ok(row.map(|(a,)| a))
+}
+
 /// The versions of an app's live certificates, oldest first within each certificate.
 pub async fn versions_of_app<'e, E: Executor<'e, Database = Any>>(
     db: E,

@@ -1,0 +1,156 @@
+use sqlx::{Any, Executor, FromRow};
+
+use super::{StoreError, StoreResult};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct SessionRow {
+    pub token_digest: String,
+    pub sdkappid: i64,
+    pub user_id: String,
+    pub platform: String,
+    pub state: String,
+}
+
+/// Creates the account unless it exists; true when it was created.
+pub async fn ensure_account<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    sdkappid: i64,
+    user_id: &str,
+    now: i64,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "INSERT INTO im_accounts (sdkappid, user_id, created_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (sdkappid, user_id) DO NOTHING",
+    )
+    .bind(sdkappid)
+    .bind(user_id)
+    .bind(now)
+    .execute(db)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Ends every active session of the user on `platform` (the default multi-device policy: one
+/// login per platform); returns how many were kicked.
+pub async fn kick_platform<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    sdkappid: i64,
+    user_id: &str,
+    platform: &str,
+    now: i64,
+) -> StoreResult<u64> {
+    let done = sqlx::query(
+        "UPDATE im_sessions SET state = 'kicked', ended_at = $1 \
+         WHERE sdkappid = $2 AND user_id = $3 AND platform = $4 AND state = 'active'",
+    )
+    .bind(now)
+    .bind(sdkappid)
+    .bind(user_id)
+    .bind(platform)
+    .execute(db)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    Ok(done.rows_affected())
+}
+
+pub async fn insert_session<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    token_digest: &str,
+    sdkappid: i64,
+    user_id: &str,
+    platform: &str,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO im_sessions (token_digest, sdkappid, user_id, platform, state, created_at) \
+         VALUES ($1, $2, $3, $4, 'active', $5)",
+    )
+    .bind(token_digest)
+    .bind(sdkappid)
+    .bind(user_id)
+    .bind(platform)
+    .bind(now)
+    .execute(db)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    Ok(())
+}
+
+pub async fn session<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    token_digest: &str,
+) -> StoreResult<Option<SessionRow>> {
+    sqlx::query_as(
+        "SELECT token_digest, sdkappid, user_id, platform, state FROM im_sessions \
+         WHERE token_digest = $1",
+    )
+    .bind(token_digest)
+    .fetch_optional(db)
+    .await
+    .map_err(StoreError::from_sqlx)
+}
+
+pub async fn end_session<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    token_digest: &str,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE im_sessions SET state = 'logged_out', ended_at = $1 \
+         WHERE token_digest = $2 AND state = 'active'",
+    )
+    .bind(now)
+    .bind(token_digest)
+    .execute(db)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    Ok(())
+}
+
+/// Unbinds the tokens of sessions no longer active for this user (logged out, kicked).
+pub async fn unbind_ended<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    sdkappid: i64,
+    user_id: &str,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE device_tokens SET session_digest = NULL WHERE sdkappid = $1 AND user_id = $2 \
+         AND session_digest IN (SELECT token_digest FROM im_sessions \
+         WHERE sdkappid = $1 AND user_id = $2 AND state <> 'active')",
+    )
+    .bind(sdkappid)
+    .bind(user_id)
+    .execute(db)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    Ok(())
+}
+
+/// Binds a token to the session's user: a token reported again is the same row, a token that
+/// moves to another user moves (one owner).
+pub async fn bind_token<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    certificate_id: i64,
+    token: &str,
+    session: &SessionRow,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO device_tokens (certificate_id, token, sdkappid, user_id, session_digest, reported_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (certificate_id, token) DO UPDATE SET sdkappid = EXCLUDED.sdkappid, \
+         user_id = EXCLUDED.user_id, session_digest = EXCLUDED.session_digest, \
+         reported_at = EXCLUDED.reported_at",
+    )
+    .bind(certificate_id)
+    .bind(token)
+    .bind(session.sdkappid)
+    .bind(&session.user_id)
+    .bind(&session.token_digest)
+    .bind(now)
+    .execute(db)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    Ok(())
+}
