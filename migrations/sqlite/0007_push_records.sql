@@ -13,7 +13,8 @@ CREATE TABLE push_records (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     created_at BIGINT NOT NULL,
     sdkappid BIGINT NOT NULL REFERENCES apps (sdkappid),
-    certificate_id BIGINT NOT NULL REFERENCES push_certificates (id),
+    -- None for a push skipped before any device was known (e.g. the user has none).
+    certificate_id BIGINT REFERENCES push_certificates (id),
     -- 'test' or 'offline'
     kind TEXT NOT NULL,
     user_id TEXT,
@@ -29,7 +30,9 @@ CREATE TABLE push_records (
     attempts BIGINT NOT NULL,
     latency_ms BIGINT NOT NULL,
     sent_by TEXT,
-    request_id BIGINT REFERENCES push_requests (id)
+    request_id BIGINT REFERENCES push_requests (id),
+    -- The IM message's MsgKey, for offline pushes.
+    msg_key TEXT
 );
 
 -- Newest first within an app, optionally narrowed by one filter: keyset pages stay index scans.

@@ -11,7 +11,8 @@ CREATE TABLE im_accounts (
 -- One client login on one device. Only the SHA-256 digest of the session token is stored.
 -- state: 'active', 'logged_out' or 'kicked' (a later login elsewhere ended it).
 CREATE TABLE im_sessions (
-    token_digest TEXT PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    token_digest TEXT NOT NULL UNIQUE,
     sdkappid BIGINT NOT NULL,
     user_id TEXT NOT NULL,
     platform TEXT NOT NULL,

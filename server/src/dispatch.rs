@@ -34,6 +34,8 @@ pub struct Delivery<'a> {
     /// `test` or `offline`.
     pub kind: &'a str,
     pub sent_by: Option<&'a str>,
+    /// The IM message's MsgKey, for offline pushes.
+    pub msg_key: Option<&'a str>,
 }
 
 /// One vendor call and the records it left.
@@ -116,7 +118,7 @@ impl Dispatcher {
             .zip(&outcomes)
             .map(|(t, (outcome, reason))| NewRecord {
                 sdkappid: d.sdkappid,
-                certificate_id: d.certificate_id,
+                certificate_id: Some(d.certificate_id),
                 kind: d.kind,
                 user_id: t.user_id.as_deref(),
                 reg_id: &t.reg_id,
@@ -131,6 +133,7 @@ impl Dispatcher {
                 latency_ms,
                 sent_by: d.sent_by,
                 request_id: Some(request_id),
+                msg_key: d.msg_key,
             })
             .collect();
         let record_ids = records::insert_records(&mut tx, &rows, now).await?;

@@ -63,6 +63,7 @@ pub fn router(state: AppState, sandbox: Option<Sandbox>) -> Router {
         .route("/fn/{*name}", post(server_fn))
         .nest("/api/v1", api_v1::router())
         .nest("/sdk/v1", crate::im::sdk::router())
+        .nest("/v4", crate::im::rest::router())
         .leptos_routes_with_context(&state, routes, context, shell)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,

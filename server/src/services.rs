@@ -6,6 +6,9 @@ mod audit;
 mod auth;
 mod certificates;
 mod im;
+mod messages;
+
+pub use messages::{ADMIN_IDENTIFIER, OfflinePush, OutgoingMessage, SendAck};
 mod push;
 mod sandbox;
 mod tokens;
@@ -47,6 +50,10 @@ pub struct Services {
     activation_delay: Duration,
     dispatcher: Dispatcher,
     metrics: Arc<Metrics>,
+    /// Whether the database is PostgreSQL (the outbox claims rows differently there).
+    postgres: bool,
+    /// Wakes the outbox worker when a message queued pushes.
+    outbox_wake: Arc<tokio::sync::Notify>,
 }
 
 impl Services {
@@ -57,11 +64,14 @@ impl Services {
         mipush: MiPushClient,
         sandbox_enabled: bool,
         activation_delay: Duration,
+        postgres: bool,
     ) -> Self {
         let metrics = Arc::new(Metrics::default());
         Self {
             dispatcher: Dispatcher::new(db.clone(), mipush.clone(), metrics.clone()),
             metrics,
+            postgres,
+            outbox_wake: Arc::new(tokio::sync::Notify::new()),
             db,
             secrets,
             passwords,
@@ -75,6 +85,11 @@ impl Services {
 }
 
 impl Services {
+    /// Wakes the outbox worker; see [`crate::startup`].
+    pub fn outbox_wake(&self) -> Arc<tokio::sync::Notify> {
+        self.outbox_wake.clone()
+    }
+
     /// What `/metrics` shows.
     pub fn metrics(&self) -> &Metrics {
         &self.metrics

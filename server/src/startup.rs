@@ -55,6 +55,7 @@ pub async fn services(
         mipush,
         settings.sandbox,
         settings.cert_activation_delay,
+        settings.database.url.starts_with("postgres"),
     ));
     Ok((db, services))
 }
@@ -67,6 +68,7 @@ impl Application {
             .with_context(|| format!("listening on {}", settings.addr))?;
         let (db, services) = services(&settings, listener.local_addr()?).await?;
         spawn_certificate_announcer(services.clone());
+        spawn_outbox_worker(services.clone());
         let state = AppState {
             leptos: settings.leptos.clone(),
             services,
@@ -159,6 +161,27 @@ fn spawn_certificate_announcer(services: Arc<Services>) {
             tick.tick().await;
             // Failures are logged by the service; the next tick tries again.
             let _ = services.announce_effective_certificates().await;
+        }
+    });
+}
+
+/// Sends queued offline pushes: at once when a message queues some, and every second for rows
+/// whose lease ran out (another worker died). Each instance claims under its own name.
+fn spawn_outbox_worker(services: Arc<Services>) {
+    let owner = crate::crypto::random_hex(8);
+    let wake = services.outbox_wake();
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                () = wake.notified() => {},
+                () = tokio::time::sleep(Duration::from_secs(1)) => {},
+            }
+            // Failures are logged where they happen; the rows stay leased and are retried.
+            while let Ok(n) = services.run_outbox_round(&owner).await {
+                if n == 0 {
+                    break;
+                }
+            }
         }
     });
 }

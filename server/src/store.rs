@@ -6,6 +6,7 @@ pub mod apps;
 pub mod audit;
 pub mod certificates;
 pub mod im;
+pub mod outbox;
 pub mod push;
 pub mod sandbox;
 pub mod tokens;

@@ -204,7 +204,8 @@ pub struct PushRecordView {
     pub id: i64,
     /// Unix seconds.
     pub at: i64,
-    pub certificate_id: i64,
+    /// None when the push was skipped before a device was known.
+    pub certificate_id: Option<i64>,
     /// `test` or `offline`.
     pub kind: String,
     pub user_id: Option<String>,
@@ -221,6 +222,8 @@ pub struct PushRecordView {
     pub latency_ms: i64,
     pub sent_by: Option<String>,
     pub request_id: Option<i64>,
+    /// The IM message's MsgKey, for offline pushes.
+    pub msg_key: Option<String>,
 }
 
 /// A record with the vendor call behind it.

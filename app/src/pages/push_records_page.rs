@@ -174,7 +174,7 @@ fn RecordTable(items: Vec<PushRecordView>, next: Option<i64>) -> impl IntoView {
                     view! {
                         <tr data-record=r.id data-outcome=r.outcome.as_str()>
                             <td><a href=open class="open-record">{format_unix(r.at)}</a></td>
-                            <td>{r.certificate_id}</td>
+                            <td>{r.certificate_id.map(|c| c.to_string()).unwrap_or_default()}</td>
                             <td>{r.user_id.clone().unwrap_or_default()}</td>
                             <td><code title=r.reg_id.clone()>{short}"…"</code></td>
                             <td>{r.title.clone()}</td>
@@ -226,7 +226,8 @@ fn RecordDetail(detail: PushRecordDetail, sdkappid: String) -> impl IntoView {
                 <dt>"code"</dt><dd><code>{code}</code> " " {meaning}</dd>
                 <dt>{tr(l, "push.reason")}</dt><dd>{r.reason.clone()}</dd>
                 {detail.fix.as_ref().map(|f| view! { <dt>{tr(l, "push.fix")}</dt><dd class="fix">{f.get(l).to_owned()}</dd> })}
-                <dt>{tr(l, "cert.id")}</dt><dd>{r.certificate_id}</dd>
+                <dt>{tr(l, "cert.id")}</dt><dd>{r.certificate_id.map(|c| c.to_string()).unwrap_or_default()}</dd>
+                <dt>"MsgKey"</dt><dd><code>{r.msg_key.clone().unwrap_or_default()}</code></dd>
                 <dt>{tr(l, "records.kind")}</dt><dd>{tr(l, &format!("records.kind_{}", r.kind))}</dd>
                 <dt>"regId"</dt><dd><code class="secret">{r.reg_id.clone()}</code></dd>
                 <dt>{field_label("user_id", l)}</dt><dd>{r.user_id.clone().unwrap_or_default()}</dd>

@@ -96,6 +96,7 @@ fn record_view(r: RecordRow) -> PushRecordView {
         latency_ms: r.latency_ms,
         sent_by: r.sent_by,
         request_id: r.request_id,
+        msg_key: r.msg_key,
     }
 }
 
@@ -188,6 +189,7 @@ impl Services {
                 targets,
                 kind: "test",
                 sent_by: Some(&by.username),
+                msg_key: None,
             })
             .await?;
         let report = reports
@@ -309,7 +311,8 @@ impl Services {
                 },
             )
         })?;
-        let versions = certs::versions(&self.db, row.certificate_id).await?;
+        let versions =
+            certs::versions(&self.db, row.certificate_id.ok_or(AppError::NotFound)?).await?;
         let version = serving(&versions, unix_now())
             .or(versions.last())
             .ok_or(AppError::NotFound)?;

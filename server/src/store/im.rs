@@ -154,3 +154,63 @@ pub async fn bind_token<'e, E: Executor<'e, Database = Any>>(
     .map_err(StoreError::from_sqlx)?;
     Ok(())
 }
+
+/// Imports an account, or updates its profile when it exists (importing again is allowed).
+pub async fn upsert_account<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    sdkappid: i64,
+    user_id: &str,
+    nick: &str,
+    face_url: &str,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO im_accounts (sdkappid, user_id, nick, face_url, created_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sdkappid, user_id) \
+         DO UPDATE SET nick = EXCLUDED.nick, face_url = EXCLUDED.face_url",
+    )
+    .bind(sdkappid)
+    .bind(user_id)
+    .bind(nick)
+    .bind(face_url)
+    .bind(now)
+    .execute(db)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    Ok(())
+}
+
+pub async fn account_exists<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    sdkappid: i64,
+    user_id: &str,
+) -> StoreResult<bool> {
+    let row: Option<(i64,)> =
+        sqlx::query_as("SELECT 1 FROM im_accounts WHERE sdkappid = $1 AND user_id = $2")
+            .bind(sdkappid)
+            .bind(user_id)
+            .fetch_optional(db)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+    Ok(row.is_some())
+}
+
+/// Ends every active session of the user (REST `kick`).
+pub async fn kick_all<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    sdkappid: i64,
+    user_id: &str,
+    now: i64,
+) -> StoreResult<u64> {
+    let done = sqlx::query(
+        "UPDATE im_sessions SET state = 'kicked', ended_at = $1 \
+         WHERE sdkappid = $2 AND user_id = $3 AND state = 'active'",
+    )
+    .bind(now)
+    .bind(sdkappid)
+    .bind(user_id)
+    .execute(db)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    Ok(done.rows_affected())
+}

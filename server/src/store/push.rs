@@ -7,7 +7,7 @@ pub struct RecordRow {
     pub id: i64,
     pub created_at: i64,
     pub sdkappid: i64,
-    pub certificate_id: i64,
+    pub certificate_id: Option<i64>,
     pub kind: String,
     pub user_id: Option<String>,
     pub reg_id: String,
@@ -22,17 +22,18 @@ pub struct RecordRow {
     pub latency_ms: i64,
     pub sent_by: Option<String>,
     pub request_id: Option<i64>,
+    pub msg_key: Option<String>,
 }
 
 const RECORD_COLUMNS: &str = "id, created_at, sdkappid, certificate_id, kind, user_id, reg_id, \
      title, description, outcome, reason, vendor_code, message_id, trace_id, attempts, latency_ms, \
-     sent_by, request_id";
+     sent_by, request_id, msg_key";
 
 /// One push to one device, before it is written.
 #[derive(Debug, Clone)]
 pub struct NewRecord<'a> {
     pub sdkappid: i64,
-    pub certificate_id: i64,
+    pub certificate_id: Option<i64>,
     pub kind: &'a str,
     pub user_id: Option<&'a str>,
     pub reg_id: &'a str,
@@ -47,6 +48,7 @@ pub struct NewRecord<'a> {
     pub latency_ms: i64,
     pub sent_by: Option<&'a str>,
     pub request_id: Option<i64>,
+    pub msg_key: Option<&'a str>,
 }
 
 pub async fn insert_request<'e, E: Executor<'e, Database = Any>>(
@@ -72,7 +74,7 @@ pub async fn insert_request<'e, E: Executor<'e, Database = Any>>(
     Ok(id)
 }
 
-/// Rows per multi-row INSERT: 17 parameters each stays far below either engine's limit.
+/// Rows per multi-row INSERT: 18 parameters each stays far below either engine's limit.
 const ROWS_PER_INSERT: usize = 200;
 
 /// Writes records in multi-row statements; returns their ids in order.
@@ -86,16 +88,16 @@ pub async fn insert_records(
         let mut sql = String::from(
             "INSERT INTO push_records (created_at, sdkappid, certificate_id, kind, user_id, reg_id, \
              title, description, outcome, reason, vendor_code, message_id, trace_id, attempts, \
-             latency_ms, sent_by, request_id) VALUES ",
+             latency_ms, sent_by, request_id, msg_key) VALUES ",
         );
         for i in 0..chunk.len() {
-            let b = i * 17;
+            let b = i * 18;
             if i > 0 {
                 sql.push_str(", ");
             }
             sql.push('(');
             sql.push_str(
-                &(1..=17)
+                &(1..=18)
                     .map(|n| format!("${}", b + n))
                     .collect::<Vec<_>>()
                     .join(", "),
@@ -122,7 +124,8 @@ pub async fn insert_records(
                 .bind(r.attempts)
                 .bind(r.latency_ms)
                 .bind(r.sent_by)
-                .bind(r.request_id);
+                .bind(r.request_id)
+                .bind(r.msg_key);
         }
         let rows = q
             .fetch_all(&mut **tx)

@@ -7,6 +7,7 @@ mod certificates;
 mod cli;
 mod im;
 mod mipush;
+mod offline;
 mod push;
 mod support;
 mod users;

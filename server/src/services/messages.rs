@@ -1,0 +1,436 @@
+//! The REST side of IM: accounts, kicks, state, and messages whose offline-push decision is
+//! written in the same transaction as the message (an outbox), then sent by the outbox worker
+//! through the one delivery path.
+
+use app::domain::{
+    CertificateSettings, CheckState, DEFAULT_TITLE, PushOutcome, Vendor, parse_user_id,
+};
+
+use super::Services;
+use super::certificates::serving;
+use crate::crypto::{random_bytes, token_digest};
+use crate::dispatch::{Delivery, Target};
+use crate::im::{RestError, usersig};
+use crate::store::certificates as certs;
+use crate::store::im as sessions;
+use crate::store::outbox::{self, NewMessage};
+use crate::store::push::{self as records, NewRecord};
+use crate::unix_now;
+use crate::vendors::mipush::{AppSecret, Notification};
+
+/// The identifier whose UserSig authorizes `/v4` calls (Tencent's default App admin).
+pub const ADMIN_IDENTIFIER: &str = "administrator";
+
+/// Tencent de-duplicates a resent message (same sender, MsgRandom and content) for 120 s.
+const DEDUP_WINDOW: i64 = 120;
+
+/// What `OfflinePushInfo` asks of the vendor push.
+#[derive(Debug, Clone, Default)]
+pub struct OfflinePush {
+    /// 1: no offline push.
+    pub push_flag: i64,
+    pub title: Option<String>,
+    pub desc: Option<String>,
+    pub ext: Option<String>,
+    pub channel_id: Option<String>,
+    pub sound: Option<String>,
+}
+
+/// A one-to-one message from `/v4`.
+#[derive(Debug, Clone)]
+pub struct OutgoingMessage {
+    pub from: Option<String>,
+    pub random: i64,
+    pub seq: Option<i64>,
+    /// `MsgBody` as JSON.
+    pub body: String,
+    /// The text of its text elements, the default push description.
+    pub text: String,
+    pub push: OfflinePush,
+}
+
+/// The answer for one receiver.
+#[derive(Debug, Clone)]
+pub struct SendAck {
+    pub to_account: String,
+    pub msg_time: i64,
+    pub msg_key: String,
+    /// Tencent's code when this receiver could not be sent to.
+    pub error: Option<i64>,
+}
+
+fn db(e: impl std::fmt::Display) -> RestError {
+    tracing::error!(error = %e, "database");
+    RestError::new(70500, "internal error; please retry")
+}
+
+impl From<crate::store::StoreError> for RestError {
+    fn from(e: crate::store::StoreError) -> Self {
+        db(e)
+    }
+}
+
+impl Services {
+    /// A REST call's app, if the UserSig in the URL is the administrator's, made with the app's
+    /// secret key.
+    pub async fn rest_auth(
+        &self,
+        sdkappid: &str,
+        identifier: &str,
+        sig: &str,
+    ) -> Result<i64, RestError> {
+        let app = self
+            .app_row(sdkappid)
+            .await
+            .map_err(|_| RestError::new(60006, "SDKAppID is invalid or unknown"))?;
+        if identifier != ADMIN_IDENTIFIER {
+            return Err(RestError::new(
+                60010,
+                "the request needs the App administrator (identifier=administrator)",
+            ));
+        }
+        let key = self
+            .secrets
+            .open(&app.secret_key)
+            .map_err(|e| db(format!("{e:#}")))?;
+        usersig::verify(sig, app.sdkappid, key.expose(), identifier, unix_now())
+            .map_err(|e| RestError::new(e.code(), e.to_string()))?;
+        Ok(app.sdkappid)
+    }
+
+    pub async fn rest_account_import(
+        &self,
+        sdkappid: i64,
+        user_id: &str,
+        nick: &str,
+        face_url: &str,
+    ) -> Result<(), RestError> {
+        let user = parse_user_id(user_id).map_err(|_| {
+            RestError::new(
+                70402,
+                "UserID must be 1–32 bytes without control characters",
+            )
+        })?;
+        if nick.len() > 500 || face_url.len() > 500 {
+            return Err(RestError::new(
+                70402,
+                "Nick and FaceUrl may be at most 500 bytes",
+            ));
+        }
+        sessions::upsert_account(&self.db, sdkappid, &user, nick, face_url, unix_now()).await?;
+        Ok(())
+    }
+
+    /// Ends every login of the user: their devices get no offline push until they log in again.
+    pub async fn rest_kick(&self, sdkappid: i64, user_id: &str) -> Result<(), RestError> {
+        if !sessions::account_exists(&self.db, sdkappid, user_id).await? {
+            return Err(RestError::new(70107, "the UserID does not exist"));
+        }
+        let mut tx = self.db.begin().await.map_err(db)?;
+        sessions::kick_all(&mut *tx, sdkappid, user_id, unix_now()).await?;
+        sessions::unbind_ended(&mut *tx, sdkappid, user_id).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
+    /// `Online` needs an open connection (not offered yet), `PushOnline` a login with a device
+    /// token, else `Offline`. Unknown accounts come back apart.
+    pub async fn rest_query_state(
+        &self,
+        sdkappid: i64,
+        users: &[String],
+    ) -> Result<(Vec<(String, &'static str)>, Vec<String>), RestError> {
+        let mut found = Vec::new();
+        let mut missing = Vec::new();
+        for user in users {
+            if !sessions::account_exists(&self.db, sdkappid, user).await? {
+                missing.push(user.clone());
+                continue;
+            }
+            let bound = outbox::bound_tokens(&self.db, sdkappid, user).await?;
+            found.push((
+                user.clone(),
+                if bound.is_empty() {
+                    "Offline"
+                } else {
+                    "PushOnline"
+                },
+            ));
+        }
+        Ok((found, missing))
+    }
+
+    /// Stores the message for each receiver and decides, in the same transaction, which of
+    /// their devices get a vendor push (queued in the outbox) and why the others do not (a
+    /// `skipped` push record). A resend within 120 s answers as the first send did.
+    pub async fn rest_send(
+        &self,
+        sdkappid: i64,
+        to: &[String],
+        msg: &OutgoingMessage,
+    ) -> Result<Vec<SendAck>, RestError> {
+        let from = msg
+            .from
+            .clone()
+            .unwrap_or_else(|| ADMIN_IDENTIFIER.to_owned());
+        if msg.from.is_some() && !sessions::account_exists(&self.db, sdkappid, &from).await? {
+            return Err(RestError::new(90008, "From_Account does not exist"));
+        }
+        let now = unix_now();
+        let hash = token_digest(&msg.body);
+        let title = msg
+            .push
+            .title
+            .clone()
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| DEFAULT_TITLE.to_owned());
+        let desc = msg
+            .push
+            .desc
+            .clone()
+            .filter(|d| !d.is_empty())
+            .unwrap_or_else(|| msg.text.clone());
+        let single = to.len() == 1;
+        let mut acks = Vec::with_capacity(to.len());
+        let mut queued = false;
+        for user in to {
+            if !sessions::account_exists(&self.db, sdkappid, user).await? {
+                if single {
+                    return Err(RestError::new(
+                        90012,
+                        "To_Account is not registered or does not exist",
+                    ));
+                }
+                acks.push(SendAck {
+                    to_account: user.clone(),
+                    msg_time: now,
+                    msg_key: String::new(),
+                    error: Some(90012),
+                });
+                continue;
+            }
+            let seq = msg
+                .seq
+                .unwrap_or_else(|| i64::from(u32::from_le_bytes(random4())) & 0x7fff_ffff);
+            if let Some((seq, time)) = outbox::duplicate(
+                &self.db,
+                sdkappid,
+                &from,
+                msg.random,
+                &hash_for(&hash, user),
+                now - DEDUP_WINDOW,
+            )
+            .await?
+            {
+                acks.push(SendAck {
+                    to_account: user.clone(),
+                    msg_time: time,
+                    msg_key: format!("{seq}_{}_{time}", msg.random),
+                    error: None,
+                });
+                continue;
+            }
+            let mut tx = self.db.begin().await.map_err(db)?;
+            let message_id = outbox::insert_message(
+                &mut *tx,
+                &NewMessage {
+                    sdkappid,
+                    from_account: &from,
+                    to_account: user,
+                    msg_seq: seq,
+                    msg_random: msg.random,
+                    msg_time: now,
+                    content_hash: &hash_for(&hash, user),
+                    body: &msg.body,
+                    push_title: &title,
+                    push_desc: &desc,
+                    push_ext: msg.push.ext.as_deref().unwrap_or_default(),
+                    channel_id: msg.push.channel_id.as_deref(),
+                    sound: msg.push.sound.as_deref(),
+                    notify_id: i64::from(u32::from_le_bytes(random4()) & 0x7fff_ffff),
+                },
+            )
+            .await?;
+            let key = format!("{seq}_{}_{now}", msg.random);
+            let skipped = self
+                .decide(&mut tx, sdkappid, message_id, user, msg.push.push_flag, now)
+                .await?;
+            let mut rows = Vec::new();
+            for (certificate_id, token, reason) in &skipped {
+                rows.push(NewRecord {
+                    sdkappid,
+                    certificate_id: *certificate_id,
+                    kind: "offline",
+                    user_id: Some(user),
+                    reg_id: token,
+                    title: &title,
+                    description: &desc,
+                    outcome: PushOutcome::Skipped.as_str(),
+                    reason,
+                    vendor_code: None,
+                    message_id: None,
+                    trace_id: None,
+                    attempts: 0,
+                    latency_ms: 0,
+                    sent_by: None,
+                    request_id: None,
+                    msg_key: Some(&key),
+                });
+            }
+            records::insert_records(&mut tx, &rows, now).await?;
+            tx.commit().await.map_err(db)?;
+            for _ in &skipped {
+                self.metrics
+                    .count_push("xiaomi", PushOutcome::Skipped, None);
+            }
+            queued = true;
+            acks.push(SendAck {
+                to_account: user.clone(),
+                msg_time: now,
+                msg_key: key,
+                error: None,
+            });
+        }
+        if queued {
+            self.outbox_wake.notify_one();
+        }
+        Ok(acks)
+    }
+
+    /// The push decision for one receiver: outbox rows for devices that can be pushed, and the
+    /// skipped ones as (certificate, token, reason).
+    async fn decide(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        sdkappid: i64,
+        message_id: i64,
+        user: &str,
+        push_flag: i64,
+        now: i64,
+    ) -> Result<Vec<(Option<i64>, String, String)>, RestError> {
+        let receivers = outbox::bound_tokens(&mut **tx, sdkappid, user).await?;
+        if receivers.is_empty() {
+            let reason = match outbox::last_session_state(&mut **tx, sdkappid, user)
+                .await?
+                .as_deref()
+            {
+                Some("logged_out") => "user_logged_out",
+                Some("kicked") => "kicked",
+                _ => "no_token",
+            };
+            return Ok(vec![(None, String::new(), reason.to_owned())]);
+        }
+        let mut skipped = Vec::new();
+        for r in receivers {
+            if push_flag == 1 {
+                skipped.push((Some(r.certificate_id), r.token, "push_flag_off".to_owned()));
+                continue;
+            }
+            let Some(cert) = certs::get(&mut **tx, sdkappid, r.certificate_id).await? else {
+                skipped.push((None, r.token, "certificate_deleted".to_owned()));
+                continue;
+            };
+            if !Vendor::parse(&cert.vendor).is_ok_and(Vendor::sends) {
+                skipped.push((Some(cert.id), r.token, "vendor_not_supported".to_owned()));
+                continue;
+            }
+            let versions = certs::versions(&mut **tx, cert.id).await?;
+            if serving(&versions, now).is_none() {
+                let refused = versions
+                    .last()
+                    .is_some_and(|v| v.check_state == CheckState::Invalid.as_str());
+                let reason = if refused {
+                    "certificate_invalid"
+                } else {
+                    "certificate_pending"
+                };
+                skipped.push((Some(cert.id), r.token, reason.to_owned()));
+                continue;
+            }
+            outbox::enqueue(&mut **tx, message_id, cert.id, user, &r.token, now).await?;
+        }
+        Ok(skipped)
+    }
+
+    /// One round of the outbox worker: claims what is due, sends it in batches of identical
+    /// content per certificate (one vendor call per 1000 regIds), marks it done. Returns how
+    /// many outbox rows it handled.
+    pub async fn run_outbox_round(&self, owner: &str) -> Result<usize, RestError> {
+        let now = unix_now();
+        outbox::claim(&self.db, self.postgres, owner, now, now + 60, 5000).await?;
+        let rows = outbox::claimed(&self.db, owner).await?;
+        let count = rows.len();
+        let mut start = 0;
+        while start < rows.len() {
+            let head = &rows[start];
+            let end = rows[start..]
+                .iter()
+                .position(|r| {
+                    r.message_id != head.message_id || r.certificate_id != head.certificate_id
+                })
+                .map_or(rows.len(), |n| start + n);
+            self.push_batch(&rows[start..end]).await?;
+            let ids: Vec<i64> = rows[start..end].iter().map(|r| r.id).collect();
+            outbox::mark_done(&self.db, &ids).await?;
+            start = end;
+        }
+        Ok(count)
+    }
+
+    async fn push_batch(&self, batch: &[outbox::Claimed]) -> Result<(), RestError> {
+        let head = &batch[0];
+        let versions = certs::versions(&self.db, head.certificate_id).await?;
+        let Some(version) = serving(&versions, unix_now()) else {
+            return Ok(());
+        };
+        let settings: CertificateSettings = serde_json::from_str(&version.settings).map_err(db)?;
+        let secret = AppSecret::new(
+            self.open(&version.secret)
+                .map_err(|e| db(format!("{e:?}")))?
+                .expose(),
+        );
+        let package = settings.package_name.clone().unwrap_or_default();
+        let mut message = Notification::new(&package, &head.push_title, &head.push_desc);
+        message.notify_id = Some(head.notify_id as u32);
+        message.channel_id = head.channel_id.clone().or(settings.channel_id.clone());
+        message.click = settings.click.clone().unwrap_or_default();
+        if let Some(sound) = &head.sound {
+            message.sound_uri = Some(format!("android.resource://{package}/raw/{sound}"));
+        }
+        if !head.push_ext.is_empty() {
+            message.extra.push(("ext".into(), head.push_ext.clone()));
+        }
+        let key = format!("{}_{}_{}", head.msg_seq, head.msg_random, head.msg_time);
+        let targets = batch
+            .iter()
+            .map(|r| Target {
+                reg_id: r.token.clone(),
+                user_id: Some(r.user_id.clone()),
+            })
+            .collect();
+        self.dispatcher
+            .deliver(Delivery {
+                sdkappid: head.sdkappid,
+                certificate_id: head.certificate_id,
+                region: settings.region.unwrap_or_default(),
+                secret: &secret,
+                message,
+                targets,
+                kind: "offline",
+                sent_by: None,
+                msg_key: Some(&key),
+            })
+            .await?;
+        Ok(())
+    }
+}
+
+fn random4() -> [u8; 4] {
+    let b = random_bytes(4);
+    [b[0], b[1], b[2], b[3]]
+}
+
+/// The de-duplication key of a message to one receiver.
+fn hash_for(content: &str, to: &str) -> String {
+    token_digest(&format!("{content}\n{to}"))
+}

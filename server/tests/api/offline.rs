@@ -1,0 +1,310 @@
+//! The seed's flow over real HTTP: `/v4` imports accounts and sends messages, `/sdk/v1` logs in
+//! and reports the regId, and a message to a logged-in user whose app is gone arrives on the
+//! sandbox phone as a MiPush notification — or is recorded as skipped, with the reason.
+
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use server::im::usersig;
+
+use crate::on_both_engines;
+use crate::support::TestApp;
+
+struct Fixture {
+    key: String,
+    certificate_id: i64,
+    reg_ids: Vec<String>,
+}
+
+async fn fixture(app: &TestApp, devices: usize) -> Fixture {
+    app.with_owner().await;
+    app.post("/api/v1/apps", json!({"name": "Demo"})).await;
+    app.put(
+        "/api/v1/apps/1400000001/platforms",
+        json!({"platforms": ["android"]}),
+    )
+    .await;
+    let sb: Value = app
+        .post(
+            "/sandbox/mipush/apps",
+            json!({"package_name": "com.example.im"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let cert: Value = app
+        .post("/api/v1/apps/1400000001/certificates", json!({"vendor": "xiaomi", "package_name": "com.example.im",
+            "app_id": sb["app_id"], "app_secret": sb["app_secret"], "region": "sandbox", "channel_id": "im_message"}))
+        .await.json().await.unwrap();
+    let mut reg_ids = Vec::new();
+    for _ in 0..devices {
+        let d: Value = app
+            .post(
+                "/sandbox/mipush/devices",
+                json!({"package_name": "com.example.im",
+            "app_id": sb["app_id"], "app_key": sb["app_key"]}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        reg_ids.push(d["reg_id"].as_str().unwrap().to_owned());
+    }
+    let key: Value = app
+        .post("/api/v1/apps/1400000001/secret-key/reveal", json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    Fixture {
+        key: key["secret_key"].as_str().unwrap().to_owned(),
+        certificate_id: cert["id"].as_i64().unwrap(),
+        reg_ids,
+    }
+}
+
+/// A `/v4` call as a Tencent REST client makes it, signed as the administrator.
+async fn v4(app: &TestApp, f: &Fixture, api: &str, body: Value) -> Value {
+    v4_as(app, f, api, "administrator", &f.key, &body.to_string()).await
+}
+
+async fn v4_as(
+    app: &TestApp,
+    _f: &Fixture,
+    api: &str,
+    identifier: &str,
+    key: &str,
+    body: &str,
+) -> Value {
+    let sig = usersig::generate(
+        1_400_000_001,
+        key,
+        identifier,
+        server::unix_now(),
+        86_400,
+        None,
+    );
+    let url = app.url(&format!(
+        "/v4/{api}?sdkappid=1400000001&identifier={identifier}&usersig={sig}&random=99999999&contenttype=json"
+    ));
+    let res = app
+        .client
+        .post(url)
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "{api}");
+    res.json().await.unwrap()
+}
+
+async fn login(app: &TestApp, f: &Fixture, user: &str, reg_id: &str) -> String {
+    let sig = usersig::generate(
+        1_400_000_001,
+        &f.key,
+        user,
+        server::unix_now(),
+        86_400,
+        None,
+    );
+    let body: Value = app
+        .post(
+            "/sdk/v1/login",
+            json!({"sdkappid": 1400000001, "user_id": user, "user_sig": sig}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let session = body["session"].as_str().unwrap().to_owned();
+    let res = app
+        .post(
+            "/sdk/v1/push-token",
+            json!({"session": session, "business_id": f.certificate_id, "token": reg_id}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    session
+}
+
+fn text_msg(to: &str, text: &str, random: u32) -> Value {
+    json!({"SyncOtherMachine": 2, "From_Account": "bob", "To_Account": to, "MsgRandom": random,
+           "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": text}}]})
+}
+
+async fn shade(app: &TestApp, reg_id: &str) -> Vec<Value> {
+    let path = format!(
+        "/sandbox/mipush/devices/{}/notifications",
+        form_urlencoded::byte_serialize(reg_id.as_bytes()).collect::<String>()
+    );
+    app.get(&path).await.json().await.unwrap()
+}
+
+/// Waits for the outbox worker: until the phone shows `n` notifications (20 s at most).
+async fn wait_for_shade(app: &TestApp, reg_id: &str, n: usize) -> Vec<Value> {
+    let start = Instant::now();
+    loop {
+        let items = shade(app, reg_id).await;
+        if items.len() >= n {
+            return items;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{} of {n} notifications after 20 s",
+            items.len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn records(app: &TestApp, query: &str) -> Vec<Value> {
+    let page: Value = app
+        .get(&format!("/api/v1/apps/1400000001/push-records?{query}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    page["items"].as_array().unwrap().clone()
+}
+
+fn ok(v: &Value) {
+    assert_eq!(v["ActionStatus"], "OK", "{v}");
+    assert_eq!(v["ErrorCode"], 0, "{v}");
+}
+
+on_both_engines! {
+    #[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "0")]
+    async fn a_message_to_a_logged_in_user_with_the_app_killed_arrives_as_a_notification(app) {
+        let f = fixture(&app, 1).await;
+        for user in ["alice", "bob"] {
+            ok(&v4(&app, &f, "im_open_login_svc/account_import", json!({"UserID": user, "Nick": user})).await);
+        }
+        login(&app, &f, "alice", &f.reg_ids[0]).await;
+        let sent = v4(&app, &f, "openim/sendmsg", text_msg("alice", "你好，离线的 alice", 1001)).await;
+        ok(&sent);
+        let key = sent["MsgKey"].as_str().unwrap().to_owned();
+        assert!(key.ends_with(&format!("_1001_{}", sent["MsgTime"])), "{key}");
+        let shown = wait_for_shade(&app, &f.reg_ids[0], 1).await;
+        assert_eq!(shown[0]["title"], "a new message");
+        assert_eq!(shown[0]["description"], "你好，离线的 alice");
+        assert_eq!(shown[0]["channel_id"], "im_message");
+
+        // OfflinePushInfo shapes the push.
+        let mut custom = text_msg("alice", "hidden", 1002);
+        custom["OfflinePushInfo"] = json!({"PushFlag": 0, "Title": "Bob", "Desc": "sent you a photo",
+            "Ext": "{\"chat\":\"bob\"}", "AndroidInfo": {"XiaoMiChannelID": "im_chat"}});
+        ok(&v4(&app, &f, "openim/sendmsg", custom).await);
+        let shown = wait_for_shade(&app, &f.reg_ids[0], 2).await;
+        assert_eq!(shown[0]["title"], "Bob");
+        assert_eq!(shown[0]["description"], "sent you a photo");
+        assert_eq!(shown[0]["channel_id"], "im_chat");
+
+        // PushFlag 1: no push, a skipped record saying why.
+        let mut silent = text_msg("alice", "no push please", 1003);
+        silent["OfflinePushInfo"] = json!({"PushFlag": 1});
+        ok(&v4(&app, &f, "openim/sendmsg", silent).await);
+        let skipped = records(&app, "outcome=skipped").await;
+        assert_eq!(skipped[0]["reason"], "push_flag_off");
+
+        // The same message again within 120 s: the same MsgKey, no second notification.
+        let again = v4(&app, &f, "openim/sendmsg", text_msg("alice", "你好，离线的 alice", 1001)).await;
+        assert_eq!(again["MsgKey"], key.as_str());
+        let accepted = records(&app, "outcome=accepted&user_id=alice").await;
+        assert_eq!(accepted.len(), 2, "{accepted:?}");
+        assert_eq!(accepted[1]["msg_key"], key.as_str());
+        assert_eq!(accepted[0]["kind"], "offline");
+        assert_eq!(shade(&app, &f.reg_ids[0]).await.len(), 2);
+
+        let state = v4(&app, &f, "openim/querystate", json!({"To_Account": ["alice", "bob", "nobody"]})).await;
+        ok(&state);
+        assert_eq!(state["QueryResult"][0]["Status"], "PushOnline");
+        assert_eq!(state["QueryResult"][1]["Status"], "Offline");
+        assert_eq!(state["ErrorList"][0]["To_Account"], "nobody");
+    }
+
+    #[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "0")]
+    async fn nothing_is_pushed_after_logout_or_a_kick_and_the_record_says_why(app) {
+        let f = fixture(&app, 2).await;
+        ok(&v4(&app, &f, "im_open_login_svc/multiaccount_import", json!({"Accounts": ["alice", "bob"]})).await);
+        let session = login(&app, &f, "alice", &f.reg_ids[0]).await;
+        assert_eq!(app.post("/sdk/v1/logout", json!({"session": session})).await.status(), StatusCode::NO_CONTENT);
+        ok(&v4(&app, &f, "openim/sendmsg", text_msg("alice", "after logout", 2001)).await);
+        assert_eq!(records(&app, "user_id=alice").await[0]["reason"], "user_logged_out");
+
+        // A second login on another phone: the first phone's token no longer receives.
+        login(&app, &f, "alice", &f.reg_ids[0]).await;
+        let sig = usersig::generate(1_400_000_001, &f.key, "alice", server::unix_now(), 600, None);
+        let body: Value = app.post("/sdk/v1/login", json!({"sdkappid": 1400000001, "user_id": "alice", "user_sig": sig})).await.json().await.unwrap();
+        assert_eq!(body["kicked"], 1);
+        ok(&v4(&app, &f, "openim/sendmsg", text_msg("alice", "to the second phone only", 2002)).await);
+        assert_eq!(records(&app, "user_id=alice").await[0]["reason"], "no_token");
+
+        // The back end kicks the user: nothing is pushed until they log in again.
+        login(&app, &f, "alice", &f.reg_ids[1]).await;
+        ok(&v4(&app, &f, "im_open_login_svc/kick", json!({"UserID": "alice"})).await);
+        ok(&v4(&app, &f, "openim/sendmsg", text_msg("alice", "after the kick", 2003)).await);
+        assert_eq!(records(&app, "user_id=alice").await[0]["reason"], "kicked");
+        assert!(shade(&app, &f.reg_ids[0]).await.is_empty());
+        assert!(shade(&app, &f.reg_ids[1]).await.is_empty());
+    }
+
+    async fn a_pending_certificate_sends_nothing_and_records_why(app) {
+        let f = fixture(&app, 1).await;
+        ok(&v4(&app, &f, "im_open_login_svc/multiaccount_import", json!({"Accounts": ["alice", "bob"]})).await);
+        login(&app, &f, "alice", &f.reg_ids[0]).await;
+        ok(&v4(&app, &f, "openim/sendmsg", text_msg("alice", "too early", 3001)).await);
+        let r = records(&app, "user_id=alice").await;
+        assert_eq!(r[0]["reason"], "certificate_pending");
+        assert_eq!(r[0]["certificate_id"], f.certificate_id);
+    }
+
+    #[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "0")]
+    async fn batchsendmsg_pushes_each_receiver_and_lists_the_unknown(app) {
+        let f = fixture(&app, 2).await;
+        ok(&v4(&app, &f, "im_open_login_svc/multiaccount_import", json!({"Accounts": ["alice", "carol", "bob"]})).await);
+        login(&app, &f, "alice", &f.reg_ids[0]).await;
+        login(&app, &f, "carol", &f.reg_ids[1]).await;
+        let mut body = text_msg("x", "to everyone", 4001);
+        body["To_Account"] = json!(["alice", "carol", "nobody"]);
+        let sent = v4(&app, &f, "openim/batchsendmsg", body).await;
+        ok(&sent);
+        assert_eq!(sent["ErrorList"], json!([{"To_Account": "nobody", "ErrorCode": 90012}]));
+        wait_for_shade(&app, &f.reg_ids[0], 1).await;
+        wait_for_shade(&app, &f.reg_ids[1], 1).await;
+    }
+
+    async fn rest_errors_answer_with_tencents_codes(app) {
+        let f = fixture(&app, 0).await;
+        let fail = |v: &Value, code: i64| {
+            assert_eq!(v["ActionStatus"], "FAIL", "{v}");
+            assert_eq!(v["ErrorCode"], code, "{v}");
+            assert!(!v["ErrorInfo"].as_str().unwrap().is_empty());
+        };
+        ok(&v4(&app, &f, "im_open_login_svc/multiaccount_import", json!({"Accounts": ["alice", "bob"]})).await);
+        fail(&v4(&app, &f, "openim/sendmsg", text_msg("nobody", "x", 1)).await, 90012);
+        fail(&v4(&app, &f, "openim/sendmsg", json!({"To_Account": "alice", "MsgBody": []})).await, 90005);
+        fail(&v4(&app, &f, "openim/sendmsg", json!({"To_Account": "alice", "MsgRandom": 1, "MsgBody": {}})).await, 90007);
+        fail(&v4(&app, &f, "openim/sendmsg", json!({"To_Account": "alice", "MsgRandom": 1, "MsgBody": [{"MsgType": "TIMTextElem"}]})).await, 90010);
+        fail(&v4(&app, &f, "openim/sendmsg", json!({"MsgRandom": 1, "MsgBody": []})).await, 90003);
+        let mut from_nobody = text_msg("alice", "x", 5);
+        from_nobody["From_Account"] = json!("ghost");
+        fail(&v4(&app, &f, "openim/sendmsg", from_nobody).await, 90008);
+        let mut long_life = text_msg("alice", "x", 6);
+        long_life["MsgLifeTime"] = json!(8 * 86400);
+        fail(&v4(&app, &f, "openim/sendmsg", long_life).await, 90026);
+        fail(&v4_as(&app, &f, "openim/sendmsg", "administrator", &f.key, "{not json").await, 90001);
+        fail(&v4_as(&app, &f, "openim/sendmsg", "alice", &f.key, "{}").await, 60010);
+        fail(&v4_as(&app, &f, "openim/sendmsg", "administrator", &"0".repeat(64), "{}").await, 70009);
+        fail(&v4(&app, &f, "im_open_login_svc/account_import", json!({"Nick": "no id"})).await, 70402);
+        fail(&v4(&app, &f, "im_open_login_svc/kick", json!({"UserID": "ghost"})).await, 70107);
+        fail(&v4(&app, &f, "openim/no_such_command", json!({})).await, 60009);
+        let res = app.client.post(app.url("/v4/openim/sendmsg?identifier=administrator")).body("{}").send().await.unwrap();
+        fail(&res.json::<Value>().await.unwrap(), 60012);
+        let res = app.client.post(app.url("/v4/openim/sendmsg?sdkappid=1400009999&identifier=administrator&usersig=x")).body("{}").send().await.unwrap();
+        fail(&res.json::<Value>().await.unwrap(), 60006);
+        let big = json!({"To_Account": "alice", "MsgRandom": 1, "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "x".repeat(9000)}}]});
+        fail(&v4(&app, &f, "openim/sendmsg", big).await, 93000);
+    }
+}
