@@ -78,9 +78,11 @@ test: lint site test-tools
 	PUSHDESK_SITE_ROOT=$(CURDIR)/$(SITE) cargo test --release -p server -p app --features app/ssr \
 	  -- --test-threads=2
 
-## Figures: push-record pages and stats over 1,000,000 records (SQLite, real binary, HTTP).
+## Figures: push-record pages over 1,000,000 records, and offline-push throughput to the sandbox
+## (SQLite, the real binary, HTTP).
 bench: build
 	bash server/benches/push_records.sh
+	python3 server/benches/offline_push.py 2000
 
 clean:
 	cargo clean

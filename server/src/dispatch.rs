@@ -16,11 +16,12 @@ use crate::vendors::mipush::{
     build_send,
 };
 
-/// One device to reach, and whose it is when known.
+/// One device to reach, whose it is when known, and for which IM message.
 #[derive(Debug, Clone)]
 pub struct Target {
     pub reg_id: String,
     pub user_id: Option<String>,
+    pub msg_key: Option<String>,
 }
 
 /// Everything one delivery needs: where, with which credentials, what, to whom, and why.
@@ -34,8 +35,6 @@ pub struct Delivery<'a> {
     /// `test` or `offline`.
     pub kind: &'a str,
     pub sent_by: Option<&'a str>,
-    /// The IM message's MsgKey, for offline pushes.
-    pub msg_key: Option<&'a str>,
 }
 
 /// One vendor call and the records it left.
@@ -133,7 +132,7 @@ impl Dispatcher {
                 latency_ms,
                 sent_by: d.sent_by,
                 request_id: Some(request_id),
-                msg_key: d.msg_key,
+                msg_key: t.msg_key.as_deref(),
             })
             .collect();
         let record_ids = records::insert_records(&mut tx, &rows, now).await?;

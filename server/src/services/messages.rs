@@ -191,6 +191,12 @@ impl Services {
             .filter(|d| !d.is_empty())
             .unwrap_or_else(|| msg.text.clone());
         let single = to.len() == 1;
+        // One MsgSeq and one notify_id for the whole call: a batch has one MsgKey (as Tencent
+        // answers), and its pushes share their content, so they go out together.
+        let seq = msg
+            .seq
+            .unwrap_or_else(|| i64::from(u32::from_le_bytes(random4())) & 0x7fff_ffff);
+        let notify_id = i64::from(u32::from_le_bytes(random4()) & 0x7fff_ffff);
         let mut acks = Vec::with_capacity(to.len());
         let mut queued = false;
         for user in to {
@@ -209,9 +215,6 @@ impl Services {
                 });
                 continue;
             }
-            let seq = msg
-                .seq
-                .unwrap_or_else(|| i64::from(u32::from_le_bytes(random4())) & 0x7fff_ffff);
             if let Some((seq, time)) = outbox::duplicate(
                 &self.db,
                 sdkappid,
@@ -247,7 +250,7 @@ impl Services {
                     push_ext: msg.push.ext.as_deref().unwrap_or_default(),
                     channel_id: msg.push.channel_id.as_deref(),
                     sound: msg.push.sound.as_deref(),
-                    notify_id: i64::from(u32::from_le_bytes(random4()) & 0x7fff_ffff),
+                    notify_id,
                 },
             )
             .await?;
@@ -365,9 +368,7 @@ impl Services {
             let head = &rows[start];
             let end = rows[start..]
                 .iter()
-                .position(|r| {
-                    r.message_id != head.message_id || r.certificate_id != head.certificate_id
-                })
+                .position(|r| !same_push(r, head))
                 .map_or(rows.len(), |n| start + n);
             self.push_batch(&rows[start..end]).await?;
             let ids: Vec<i64> = rows[start..end].iter().map(|r| r.id).collect();
@@ -400,12 +401,12 @@ impl Services {
         if !head.push_ext.is_empty() {
             message.extra.push(("ext".into(), head.push_ext.clone()));
         }
-        let key = format!("{}_{}_{}", head.msg_seq, head.msg_random, head.msg_time);
         let targets = batch
             .iter()
             .map(|r| Target {
                 reg_id: r.token.clone(),
                 user_id: Some(r.user_id.clone()),
+                msg_key: Some(format!("{}_{}_{}", r.msg_seq, r.msg_random, r.msg_time)),
             })
             .collect();
         self.dispatcher
@@ -418,11 +419,21 @@ impl Services {
                 targets,
                 kind: "offline",
                 sent_by: None,
-                msg_key: Some(&key),
             })
             .await?;
         Ok(())
     }
+}
+
+/// Pushes that can share one vendor call: same certificate and identical content.
+fn same_push(a: &outbox::Claimed, b: &outbox::Claimed) -> bool {
+    a.certificate_id == b.certificate_id
+        && a.notify_id == b.notify_id
+        && a.push_title == b.push_title
+        && a.push_desc == b.push_desc
+        && a.push_ext == b.push_ext
+        && a.channel_id == b.channel_id
+        && a.sound == b.sound
 }
 
 fn random4() -> [u8; 4] {

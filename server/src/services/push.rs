@@ -176,6 +176,7 @@ impl Services {
             .map(|reg_id| Target {
                 reg_id,
                 user_id: None,
+                msg_key: None,
             })
             .collect();
         let reports = self
@@ -189,7 +190,6 @@ impl Services {
                 targets,
                 kind: "test",
                 sent_by: Some(&by.username),
-                msg_key: None,
             })
             .await?;
         let report = reports

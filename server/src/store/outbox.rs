@@ -199,7 +199,9 @@ pub async fn claimed<'e, E: Executor<'e, Database = Any>>(
          m.push_title, m.push_desc, m.push_ext, m.channel_id, m.sound, m.notify_id, \
          m.msg_seq, m.msg_random, m.msg_time \
          FROM push_outbox o JOIN im_messages m ON m.id = o.message_id \
-         WHERE o.lease_owner = $1 AND o.state = 'pending' ORDER BY o.message_id, o.certificate_id, o.id",
+         WHERE o.lease_owner = $1 AND o.state = 'pending' \
+         ORDER BY o.certificate_id, m.notify_id, m.push_title, m.push_desc, m.push_ext, \
+         m.channel_id, m.sound, o.id",
     )
     .bind(owner)
     .fetch_all(db)

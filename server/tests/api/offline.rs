@@ -159,6 +159,23 @@ async fn wait_for_shade(app: &TestApp, reg_id: &str, n: usize) -> Vec<Value> {
     }
 }
 
+/// Waits until `query` finds `n` records: the worker writes them just after the vendor call.
+async fn wait_for_records(app: &TestApp, query: &str, n: usize) -> Vec<Value> {
+    let start = Instant::now();
+    loop {
+        let items = records(app, query).await;
+        if items.len() >= n {
+            return items;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{} of {n} records after 20 s",
+            items.len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn records(app: &TestApp, query: &str) -> Vec<Value> {
     let page: Value = app
         .get(&format!("/api/v1/apps/1400000001/push-records?{query}"))
@@ -211,7 +228,7 @@ on_both_engines! {
         // The same message again within 120 s: the same MsgKey, no second notification.
         let again = v4(&app, &f, "openim/sendmsg", text_msg("alice", "你好，离线的 alice", 1001)).await;
         assert_eq!(again["MsgKey"], key.as_str());
-        let accepted = records(&app, "outcome=accepted&user_id=alice").await;
+        let accepted = wait_for_records(&app, "outcome=accepted&user_id=alice", 2).await;
         assert_eq!(accepted.len(), 2, "{accepted:?}");
         assert_eq!(accepted[1]["msg_key"], key.as_str());
         assert_eq!(accepted[0]["kind"], "offline");
@@ -273,6 +290,11 @@ on_both_engines! {
         assert_eq!(sent["ErrorList"], json!([{"To_Account": "nobody", "ErrorCode": 90012}]));
         wait_for_shade(&app, &f.reg_ids[0], 1).await;
         wait_for_shade(&app, &f.reg_ids[1], 1).await;
+        // Identical content to two devices of one certificate: one vendor call, one MsgKey.
+        let r = wait_for_records(&app, "outcome=accepted", 2).await;
+        assert_eq!(r[0]["request_id"], r[1]["request_id"]);
+        assert_eq!(r[0]["msg_key"], sent["MsgKey"]);
+        assert_eq!(r[1]["msg_key"], sent["MsgKey"]);
     }
 
     async fn rest_errors_answer_with_tencents_codes(app) {
