@@ -382,6 +382,36 @@ impl Services {
         let head = &batch[0];
         let versions = certs::versions(&self.db, head.certificate_id).await?;
         let Some(version) = serving(&versions, unix_now()) else {
+            // Deleted or refused since the message was accepted: say so, per device.
+            let key =
+                |r: &outbox::Claimed| format!("{}_{}_{}", r.msg_seq, r.msg_random, r.msg_time);
+            let keys: Vec<String> = batch.iter().map(key).collect();
+            let rows: Vec<NewRecord> = batch
+                .iter()
+                .zip(&keys)
+                .map(|(r, k)| NewRecord {
+                    sdkappid: r.sdkappid,
+                    certificate_id: Some(r.certificate_id),
+                    kind: "offline",
+                    user_id: Some(&r.user_id),
+                    reg_id: &r.token,
+                    title: &r.push_title,
+                    description: &r.push_desc,
+                    outcome: PushOutcome::Skipped.as_str(),
+                    reason: "certificate_not_effective",
+                    vendor_code: None,
+                    message_id: None,
+                    trace_id: None,
+                    attempts: 0,
+                    latency_ms: 0,
+                    sent_by: None,
+                    request_id: None,
+                    msg_key: Some(k),
+                })
+                .collect();
+            let mut tx = self.db.begin().await.map_err(db)?;
+            records::insert_records(&mut tx, &rows, unix_now()).await?;
+            tx.commit().await.map_err(db)?;
             return Ok(());
         };
         let settings: CertificateSettings = serde_json::from_str(&version.settings).map_err(db)?;
