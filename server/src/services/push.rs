@@ -14,6 +14,7 @@ use crate::dispatch::{Delivery, Target};
 use crate::store;
 use crate::store::audit::NewEvent;
 use crate::store::certificates as certs;
+use crate::store::outbox;
 use crate::store::push::{self as records, RecordFilter, RecordRow};
 use crate::unix_now;
 use crate::vendors::mipush::{AppSecret, ErrorCode, Notification, build_trace_status};
@@ -147,16 +148,36 @@ impl Services {
         let settings: CertificateSettings = serde_json::from_str(&version.settings)
             .map_err(|e| internal("stored certificate settings", e))?;
         let secret = AppSecret::new(self.open(&version.secret)?.expose());
-        let reg_ids = match push.target {
-            PushTarget::RegIds(ids) => ids,
-            // Tokens are reported by the client SDK (the IM side); none are stored yet.
-            PushTarget::User(_) => {
-                return Err(AppError::invalid(
-                    "user_id",
-                    Rule::Other {
-                        key: "rule.no_tokens".into(),
-                    },
-                ));
+        let targets: Vec<Target> = match push.target {
+            PushTarget::RegIds(ids) => ids
+                .into_iter()
+                .map(|reg_id| Target {
+                    reg_id,
+                    user_id: None,
+                    msg_key: None,
+                })
+                .collect(),
+            // The devices this user reported with this certificate and is still logged in on.
+            PushTarget::User(user) => {
+                let tokens: Vec<Target> = outbox::bound_tokens(&self.db, app.sdkappid, &user)
+                    .await?
+                    .into_iter()
+                    .filter(|t| t.certificate_id == cert.id)
+                    .map(|t| Target {
+                        reg_id: t.token,
+                        user_id: Some(user.clone()),
+                        msg_key: None,
+                    })
+                    .collect();
+                if tokens.is_empty() {
+                    return Err(AppError::invalid(
+                        "user_id",
+                        Rule::Other {
+                            key: "rule.no_tokens".into(),
+                        },
+                    ));
+                }
+                tokens
             }
         };
         let warnings = draft.warnings(settings.channel_id.as_deref());
@@ -171,14 +192,6 @@ impl Services {
         message.time_to_live_ms = push.time_to_live_secs.map(|s| s as u64 * 1000);
         message.channel_id = push.channel_id.or(settings.channel_id);
         message.click = push.click.or(settings.click).unwrap_or_default();
-        let targets = reg_ids
-            .into_iter()
-            .map(|reg_id| Target {
-                reg_id,
-                user_id: None,
-                msg_key: None,
-            })
-            .collect();
         let reports = self
             .dispatcher
             .deliver(Delivery {

@@ -234,6 +234,16 @@ on_both_engines! {
         assert_eq!(accepted[0]["kind"], "offline");
         assert_eq!(shade(&app, &f.reg_ids[0]).await.len(), 2);
 
+        // A test push to the IM user reaches the device they reported.
+        let test: Value = app.post("/api/v1/apps/1400000001/test-push",
+            json!({"certificate_id": f.certificate_id, "user_id": "alice", "description": "to alice's phone"})).await.json().await.unwrap();
+        assert_eq!(test["code"], 0, "{test}");
+        assert_eq!(test["targets"], 1);
+        assert_eq!(wait_for_shade(&app, &f.reg_ids[0], 3).await[0]["description"], "to alice's phone");
+        let res = app.post("/api/v1/apps/1400000001/test-push",
+            json!({"certificate_id": f.certificate_id, "user_id": "bob", "description": "bob has no phone"})).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
         let state = v4(&app, &f, "openim/querystate", json!({"To_Account": ["alice", "bob", "nobody"]})).await;
         ok(&state);
         assert_eq!(state["QueryResult"][0]["Status"], "PushOnline");
