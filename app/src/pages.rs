@@ -41,3 +41,20 @@ where
 fn me() -> Option<UserView> {
     use_context::<UserView>()
 }
+
+/// Browser only: which `draft[…]` field of a form an input event changed, and its new value.
+fn changed_draft_field(ev: &leptos::ev::Event) -> Option<(String, String)> {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let el = ev.target()?.dyn_into::<web_sys::Element>().ok()?;
+        let name = el.get_attribute("name")?;
+        let f = name.strip_prefix("draft[")?.strip_suffix(']')?.to_owned();
+        Some((f, event_target_value(ev)))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = ev;
+        None
+    }
+}

@@ -335,23 +335,6 @@ fn input_name(f: &str) -> String {
     format!("draft[{f}]")
 }
 
-/// Browser only: which draft field an input event changed, and its new value.
-fn changed_field(ev: &leptos::ev::Event) -> Option<(String, String)> {
-    #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
-        let el = ev.target()?.dyn_into::<web_sys::Element>().ok()?;
-        let name = el.get_attribute("name")?;
-        let f = name.strip_prefix("draft[")?.strip_suffix(']')?.to_owned();
-        Some((f, event_target_value(ev)))
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = ev;
-        None
-    }
-}
-
 #[component]
 fn CertificateDialog(
     sdkappid: String,
@@ -380,7 +363,7 @@ fn CertificateDialog(
     let blocked =
         move || client_errors.with(|es| es.iter().any(|e| touched.with(|t| t.contains(&e.field))));
     let on_input = move |ev: leptos::ev::Event| {
-        if let Some((f, value)) = changed_field(&ev) {
+        if let Some((f, value)) = super::changed_draft_field(&ev) {
             draft.update(|d| d.set(&f, value));
             touched.update(|t| {
                 t.insert(f);

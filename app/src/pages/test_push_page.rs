@@ -46,23 +46,6 @@ fn TestPush() -> impl IntoView {
     }
 }
 
-/// Browser only: which draft field an input event changed, and its new value.
-fn changed_field(ev: &leptos::ev::Event) -> Option<(String, String)> {
-    #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
-        let el = ev.target()?.dyn_into::<web_sys::Element>().ok()?;
-        let name = el.get_attribute("name")?;
-        let f = name.strip_prefix("draft[")?.strip_suffix(']')?.to_owned();
-        Some((f, event_target_value(ev)))
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = ev;
-        None
-    }
-}
-
 fn set(draft: &mut TestPushDraft, name: &str, value: String) {
     let slot = match name {
         "certificate_id" => &mut draft.certificate_id,
@@ -175,7 +158,7 @@ fn TestPushForm(
         }
     };
     let on_input = move |ev: leptos::ev::Event| {
-        if let Some((f, value)) = changed_field(&ev) {
+        if let Some((f, value)) = super::changed_draft_field(&ev) {
             draft.update(|d| set(d, &f, value));
             touched.update(|t| {
                 if !t.contains(&f) {
