@@ -33,6 +33,8 @@ CREATE TABLE device_tokens (
     user_id TEXT NOT NULL,
     session_digest TEXT,
     reported_at BIGINT NOT NULL,
+    -- When MiPush reported the token invalid (uninstalled, expired); reporting it again clears it.
+    bad_at BIGINT,
     PRIMARY KEY (certificate_id, token)
 );
 

@@ -136,6 +136,14 @@ impl Dispatcher {
             })
             .collect();
         let record_ids = records::insert_records(&mut tx, &rows, now).await?;
+        // Tokens MiPush no longer knows (uninstalled, expired) are not pushed again until the
+        // app reports them anew; marked with the records, so whoever reads one sees the other.
+        let gone: Vec<String> = targets
+            .iter()
+            .filter(|t| token_gone(&exchange.outcome, &t.reg_id))
+            .map(|t| t.reg_id.clone())
+            .collect();
+        crate::store::outbox::mark_bad(&mut *tx, d.certificate_id, &gone, now).await?;
         tx.commit().await?;
         for (outcome, _) in &outcomes {
             self.metrics.count_push("xiaomi", *outcome, code);
@@ -147,6 +155,21 @@ impl Dispatcher {
             request_id,
             record_ids,
         })
+    }
+}
+
+/// Whether MiPush said this regId is no longer valid: listed bad, or the only kind of target of
+/// a call refused with 20301 (no valid targets).
+fn token_gone(
+    outcome: &Result<crate::vendors::mipush::MiResponse, TransportError>,
+    reg_id: &str,
+) -> bool {
+    match outcome {
+        Ok(r) => {
+            r.code == crate::vendors::mipush::ErrorCode::NoValidTargets
+                || r.bad_regids.iter().any(|b| b == reg_id)
+        }
+        Err(_) => false,
     }
 }
 
@@ -184,6 +207,7 @@ mod tests {
             br#"{"result":"ok","code":0,"data":{"id":"m1","bad_regids":"b"},"trace_id":"t"}"#,
         )
         .unwrap();
+        assert!(token_gone(&Ok(r.clone()), "b") && !token_gone(&Ok(r.clone()), "a"));
         assert_eq!(outcome_of(&Ok(r.clone()), "a").0, PushOutcome::Accepted);
         assert_eq!(outcome_of(&Ok(r), "b").0, PushOutcome::Rejected);
         let refused = MiResponse::parse(
@@ -198,5 +222,10 @@ mod tests {
             outcome_of(&Err(TransportError::Timeout), "a").0,
             PushOutcome::Failed
         );
+        let none_valid =
+            MiResponse::parse(br#"{"result":"error","code":20301,"reason":"No valid targets!"}"#)
+                .unwrap();
+        assert!(token_gone(&Ok(none_valid), "a"));
+        assert!(!token_gone(&Err(TransportError::Timeout), "a"));
     }
 }

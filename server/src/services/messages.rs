@@ -325,6 +325,10 @@ impl Services {
         }
         let mut skipped = Vec::new();
         for r in receivers {
+            if r.bad_at.is_some() {
+                skipped.push((Some(r.certificate_id), r.token, "token_invalid".to_owned()));
+                continue;
+            }
             if push_flag == 1 {
                 skipped.push((Some(r.certificate_id), r.token, "push_flag_off".to_owned()));
                 continue;

@@ -141,7 +141,7 @@ pub async fn bind_token<'e, E: Executor<'e, Database = Any>>(
          VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (certificate_id, token) DO UPDATE SET sdkappid = EXCLUDED.sdkappid, \
          user_id = EXCLUDED.user_id, session_digest = EXCLUDED.session_digest, \
-         reported_at = EXCLUDED.reported_at",
+         reported_at = EXCLUDED.reported_at, bad_at = NULL",
     )
     .bind(certificate_id)
     .bind(token)

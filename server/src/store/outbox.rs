@@ -80,6 +80,8 @@ pub async fn duplicate<'e, E: Executor<'e, Database = Any>>(
 pub struct Receiver {
     pub certificate_id: i64,
     pub token: String,
+    /// When MiPush said the token is no longer valid.
+    pub bad_at: Option<i64>,
 }
 
 pub async fn bound_tokens<'e, E: Executor<'e, Database = Any>>(
@@ -88,7 +90,7 @@ pub async fn bound_tokens<'e, E: Executor<'e, Database = Any>>(
     user_id: &str,
 ) -> StoreResult<Vec<Receiver>> {
     sqlx::query_as(
-        "SELECT certificate_id, token FROM device_tokens WHERE sdkappid = $1 AND user_id = $2 \
+        "SELECT certificate_id, token, bad_at FROM device_tokens WHERE sdkappid = $1 AND user_id = $2 \
          AND session_digest IS NOT NULL ORDER BY certificate_id, token",
     )
     .bind(sdkappid)
@@ -96,6 +98,32 @@ pub async fn bound_tokens<'e, E: Executor<'e, Database = Any>>(
     .fetch_all(db)
     .await
     .map_err(StoreError::from_sqlx)
+}
+
+/// Marks tokens MiPush refused as invalid, so they are not pushed again until reported anew.
+pub async fn mark_bad<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    certificate_id: i64,
+    tokens: &[String],
+    now: i64,
+) -> StoreResult<()> {
+    if tokens.is_empty() {
+        return Ok(());
+    }
+    // At most a claim's worth (5000) of parameters: within either engine's limit.
+    let list = (0..tokens.len())
+        .map(|i| format!("${}", i + 3))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "UPDATE device_tokens SET bad_at = $1 WHERE certificate_id = $2 AND token IN ({list})"
+    );
+    let mut q = sqlx::query(&sql).bind(now).bind(certificate_id);
+    for t in tokens {
+        q = q.bind(t.as_str());
+    }
+    q.execute(db).await.map_err(StoreError::from_sqlx)?;
+    Ok(())
 }
 
 /// How the user's most recent session ended (`active`, `logged_out`, `kicked`), if any.

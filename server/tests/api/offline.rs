@@ -277,6 +277,27 @@ on_both_engines! {
         assert!(shade(&app, &f.reg_ids[1]).await.is_empty());
     }
 
+    #[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "0")]
+    async fn a_token_mipush_no_longer_knows_is_not_pushed_again(app) {
+        let f = fixture(&app, 1).await;
+        ok(&v4(&app, &f, "im_open_login_svc/multiaccount_import", json!({"Accounts": ["alice", "bob"]})).await);
+        let session = login(&app, &f, "alice", &f.reg_ids[0]).await;
+        // The app is uninstalled from the phone: MiPush answers 20301 for its regId.
+        let path = format!("/sandbox/mipush/devices/{}", form_urlencoded::byte_serialize(f.reg_ids[0].as_bytes()).collect::<String>());
+        assert!(app.client.delete(app.url(&path)).send().await.unwrap().status().is_success());
+        ok(&v4(&app, &f, "openim/sendmsg", text_msg("alice", "to an uninstalled app", 5001)).await);
+        let rejected = wait_for_records(&app, "outcome=rejected", 1).await;
+        assert_eq!(rejected[0]["code"], 20301);
+        // The next message does not try it again, and says why.
+        ok(&v4(&app, &f, "openim/sendmsg", text_msg("alice", "again", 5002)).await);
+        assert_eq!(records(&app, "user_id=alice").await[0]["reason"], "token_invalid");
+        // Reported again (the app was reinstalled and registered anew): pushed again.
+        let res = app.post("/sdk/v1/push-token", json!({"session": session, "business_id": f.certificate_id, "token": f.reg_ids[0]})).await;
+        assert_eq!(res.status(), StatusCode::NO_CONTENT);
+        ok(&v4(&app, &f, "openim/sendmsg", text_msg("alice", "after reporting again", 5003)).await);
+        wait_for_records(&app, "outcome=rejected", 2).await;
+    }
+
     async fn a_pending_certificate_sends_nothing_and_records_why(app) {
         let f = fixture(&app, 1).await;
         ok(&v4(&app, &f, "im_open_login_svc/multiaccount_import", json!({"Accounts": ["alice", "bob"]})).await);
