@@ -6,75 +6,19 @@ use server::im::usersig;
 use sqlx::Connection;
 
 use crate::on_both_engines;
-use crate::support::{TestApp, assert_error};
-
-struct Fixture {
-    key: String,
-    certificate_id: i64,
-    reg_ids: Vec<String>,
-}
+use crate::support::{ImFixture, TestApp, assert_error, im_fixture};
 
 /// An app with Android and a Xiaomi certificate in the sandbox region, two sandbox phones, and
 /// the app's secret key (what the customer's back end signs UserSigs with).
-async fn fixture(app: &TestApp) -> Fixture {
-    app.with_owner().await;
-    app.post("/api/v1/apps", json!({"name": "Demo"})).await;
-    app.put(
-        "/api/v1/apps/1400000001/platforms",
-        json!({"platforms": ["android"]}),
-    )
-    .await;
-    let sb: Value = app
-        .post(
-            "/sandbox/mipush/apps",
-            json!({"package_name": "com.example.im"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let cert: Value = app
-        .post(
-            "/api/v1/apps/1400000001/certificates",
-            json!({"vendor": "xiaomi", "package_name": "com.example.im",
-            "app_id": sb["app_id"], "app_secret": sb["app_secret"], "region": "sandbox"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let mut reg_ids = Vec::new();
-    for _ in 0..2 {
-        let d: Value = app
-            .post(
-                "/sandbox/mipush/devices",
-                json!({"package_name": "com.example.im",
-            "app_id": sb["app_id"], "app_key": sb["app_key"]}),
-            )
-            .await
-            .json()
-            .await
-            .unwrap();
-        reg_ids.push(d["reg_id"].as_str().unwrap().to_owned());
-    }
-    let key: Value = app
-        .post("/api/v1/apps/1400000001/secret-key/reveal", json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    Fixture {
-        key: key["secret_key"].as_str().unwrap().to_owned(),
-        certificate_id: cert["id"].as_i64().unwrap(),
-        reg_ids,
-    }
+async fn fixture(app: &TestApp) -> ImFixture {
+    im_fixture(app, 2, None).await
 }
 
 fn now() -> i64 {
     server::unix_now()
 }
 
-async fn login(app: &TestApp, f: &Fixture, user: &str) -> String {
+async fn login(app: &TestApp, f: &ImFixture, user: &str) -> String {
     let sig = usersig::generate(1_400_000_001, &f.key, user, now(), 86_400, None);
     let res = app
         .post(

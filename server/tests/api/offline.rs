@@ -9,70 +9,20 @@ use serde_json::{Value, json};
 use server::im::usersig;
 
 use crate::on_both_engines;
-use crate::support::TestApp;
+use crate::support::{ImFixture, TestApp, im_fixture};
 
-struct Fixture {
-    key: String,
-    certificate_id: i64,
-    reg_ids: Vec<String>,
-}
-
-async fn fixture(app: &TestApp, devices: usize) -> Fixture {
-    app.with_owner().await;
-    app.post("/api/v1/apps", json!({"name": "Demo"})).await;
-    app.put(
-        "/api/v1/apps/1400000001/platforms",
-        json!({"platforms": ["android"]}),
-    )
-    .await;
-    let sb: Value = app
-        .post(
-            "/sandbox/mipush/apps",
-            json!({"package_name": "com.example.im"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let cert: Value = app
-        .post("/api/v1/apps/1400000001/certificates", json!({"vendor": "xiaomi", "package_name": "com.example.im",
-            "app_id": sb["app_id"], "app_secret": sb["app_secret"], "region": "sandbox", "channel_id": "im_message"}))
-        .await.json().await.unwrap();
-    let mut reg_ids = Vec::new();
-    for _ in 0..devices {
-        let d: Value = app
-            .post(
-                "/sandbox/mipush/devices",
-                json!({"package_name": "com.example.im",
-            "app_id": sb["app_id"], "app_key": sb["app_key"]}),
-            )
-            .await
-            .json()
-            .await
-            .unwrap();
-        reg_ids.push(d["reg_id"].as_str().unwrap().to_owned());
-    }
-    let key: Value = app
-        .post("/api/v1/apps/1400000001/secret-key/reveal", json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    Fixture {
-        key: key["secret_key"].as_str().unwrap().to_owned(),
-        certificate_id: cert["id"].as_i64().unwrap(),
-        reg_ids,
-    }
+async fn fixture(app: &TestApp, devices: usize) -> ImFixture {
+    im_fixture(app, devices, Some("im_message")).await
 }
 
 /// A `/v4` call as a Tencent REST client makes it, signed as the administrator.
-async fn v4(app: &TestApp, f: &Fixture, api: &str, body: Value) -> Value {
+async fn v4(app: &TestApp, f: &ImFixture, api: &str, body: Value) -> Value {
     v4_as(app, f, api, "administrator", &f.key, &body.to_string()).await
 }
 
 async fn v4_as(
     app: &TestApp,
-    _f: &Fixture,
+    _f: &ImFixture,
     api: &str,
     identifier: &str,
     key: &str,
@@ -100,7 +50,7 @@ async fn v4_as(
     res.json().await.unwrap()
 }
 
-async fn login(app: &TestApp, f: &Fixture, user: &str, reg_id: &str) -> String {
+async fn login(app: &TestApp, f: &ImFixture, user: &str, reg_id: &str) -> String {
     let sig = usersig::generate(
         1_400_000_001,
         &f.key,

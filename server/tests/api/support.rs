@@ -328,3 +328,67 @@ fn capture_logs() {
             .try_init();
     });
 }
+
+/// An app 1400000001 with Android ticked, a Xiaomi certificate in the sandbox region (with
+/// `channel_id` if given), `devices` sandbox phones, and the app's secret key, which the
+/// customer's back end signs UserSigs with.
+pub struct ImFixture {
+    pub key: String,
+    pub certificate_id: i64,
+    pub reg_ids: Vec<String>,
+}
+
+pub async fn im_fixture(app: &TestApp, devices: usize, channel_id: Option<&str>) -> ImFixture {
+    app.with_owner().await;
+    app.post("/api/v1/apps", json!({"name": "Demo"})).await;
+    app.put(
+        "/api/v1/apps/1400000001/platforms",
+        json!({"platforms": ["android"]}),
+    )
+    .await;
+    let sb: Value = app
+        .post(
+            "/sandbox/mipush/apps",
+            json!({"package_name": "com.example.im"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut body = json!({"vendor": "xiaomi", "package_name": "com.example.im",
+        "app_id": sb["app_id"], "app_secret": sb["app_secret"], "region": "sandbox"});
+    if let Some(channel) = channel_id {
+        body["channel_id"] = json!(channel);
+    }
+    let cert: Value = app
+        .post("/api/v1/apps/1400000001/certificates", body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut reg_ids = Vec::new();
+    for _ in 0..devices {
+        let d: Value = app
+            .post(
+                "/sandbox/mipush/devices",
+                json!({"package_name": "com.example.im",
+                "app_id": sb["app_id"], "app_key": sb["app_key"]}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        reg_ids.push(d["reg_id"].as_str().unwrap().to_owned());
+    }
+    let key: Value = app
+        .post("/api/v1/apps/1400000001/secret-key/reveal", json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    ImFixture {
+        key: key["secret_key"].as_str().unwrap().to_owned(),
+        certificate_id: cert["id"].as_i64().unwrap(),
+        reg_ids,
+    }
+}
