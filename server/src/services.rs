@@ -5,7 +5,7 @@ mod apps;
 mod audit;
 mod auth;
 mod certificates;
-mod im;
+pub mod im;
 mod messages;
 
 pub use messages::{ADMIN_IDENTIFIER, OfflinePush, OutgoingMessage, SendAck};
@@ -54,6 +54,9 @@ pub struct Services {
     postgres: bool,
     /// Wakes the outbox worker when a message queued pushes.
     outbox_wake: Arc<tokio::sync::Notify>,
+    /// (SDKAppID, user) whose connections on this instance have something to do: a message
+    /// arrived, or a login ended. Connections on other instances find out by polling.
+    user_events: tokio::sync::broadcast::Sender<(i64, String)>,
 }
 
 impl Services {
@@ -72,6 +75,7 @@ impl Services {
             metrics,
             postgres,
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
+            user_events: tokio::sync::broadcast::channel(1024).0,
             db,
             secrets,
             passwords,

@@ -1,10 +1,11 @@
-//! The client SDK's side: login with a UserSig, the device token report, logout.
+//! The client SDK's side: login with a UserSig, the connection that makes a device online, the
+//! device token report, logout.
 
 use app::domain::{AppError, Platform, Rule, Vendor, parse_device_token, parse_user_id};
 use serde::Serialize;
 
 use super::{Services, db_err, internal};
-use crate::crypto::{new_api_token, token_digest};
+use crate::crypto::{new_api_token, random_bytes, token_digest};
 use crate::im::usersig;
 use crate::store::certificates as certs;
 use crate::store::im::{self as store, SessionRow};
@@ -17,6 +18,51 @@ pub struct SdkLogin {
     pub user_id: String,
     /// Sessions of the same user on the same platform that this login ended.
     pub kicked: u64,
+}
+
+/// Seconds a connection counts as online without renewal: a crashed instance's devices go
+/// offline (and get pushes again) at most this long after it died.
+pub const ONLINE_LEASE: i64 = 30;
+
+/// Messages older than this are not delivered on reconnect (Tencent keeps offline messages
+/// for 7 days).
+const INBOX_DAYS: i64 = 7;
+
+/// At most this many messages per read of the inbox.
+pub const INBOX_BATCH: usize = 100;
+
+/// An open connection of a login.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    pub token_digest: String,
+    pub sdkappid: i64,
+    pub user_id: String,
+    /// Tells this connection from a newer one of the same login.
+    pub id: String,
+}
+
+/// A message delivered in-band, as the connection sends it.
+#[derive(Debug, Serialize)]
+pub struct InboxMessage {
+    #[serde(skip)]
+    pub id: i64,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub msg_key: String,
+    pub from_account: String,
+    pub msg_seq: i64,
+    pub msg_random: i64,
+    pub msg_time: i64,
+    pub msg_body: serde_json::Value,
+}
+
+/// What a connection has to do next.
+#[derive(Debug)]
+pub enum Inbox {
+    /// Messages to send, oldest first (possibly none).
+    Messages(Vec<InboxMessage>),
+    /// The login ended (`kicked` or `logged_out`): say so and close.
+    Ended(&'static str),
 }
 
 fn session_error(key: &str) -> AppError {
@@ -78,6 +124,9 @@ impl Services {
         .await?;
         store::unbind_ended(&mut *tx, app.sdkappid, &user_id).await?;
         tx.commit().await.map_err(db_err)?;
+        if kicked > 0 {
+            self.user_event(app.sdkappid, &user_id);
+        }
         Ok(SdkLogin {
             session: session.expose().to_owned(),
             user_id,
@@ -97,6 +146,92 @@ impl Services {
             "kicked" => Err(session_error("rule.session_kicked")),
             _ => Err(session_error("rule.session_logged_out")),
         }
+    }
+
+    /// The login behind a connection request, refused like any other SDK call when it ended.
+    pub async fn sdk_connect(&self, session: &str) -> Result<SessionRow, AppError> {
+        self.active_session(session).await
+    }
+
+    /// The connection is open: the login is online until the lease runs out, and this
+    /// connection supersedes any earlier one of the same login. `None` when the login ended
+    /// meanwhile.
+    pub async fn sdk_online(&self, login: &SessionRow) -> Result<Option<Connection>, AppError> {
+        let id: String = random_bytes(8).iter().map(|b| format!("{b:02x}")).collect();
+        let until = unix_now() + ONLINE_LEASE;
+        if !store::go_online(&self.db, &login.token_digest, &id, until).await? {
+            return Ok(None);
+        }
+        Ok(Some(Connection {
+            token_digest: login.token_digest.clone(),
+            sdkappid: login.sdkappid,
+            user_id: login.user_id.clone(),
+            id,
+        }))
+    }
+
+    pub async fn sdk_renew(&self, c: &Connection) -> Result<(), AppError> {
+        store::renew_online(&self.db, &c.token_digest, &c.id, unix_now() + ONLINE_LEASE).await?;
+        Ok(())
+    }
+
+    pub async fn sdk_offline(&self, c: &Connection) -> Result<(), AppError> {
+        store::go_offline(&self.db, &c.token_digest, &c.id).await?;
+        Ok(())
+    }
+
+    /// What the connection should send now: messages not yet delivered on this login, or
+    /// that the login ended.
+    pub async fn sdk_inbox(&self, c: &Connection) -> Result<Inbox, AppError> {
+        let login = store::session(&self.db, &c.token_digest)
+            .await?
+            .ok_or_else(|| session_error("rule.session_unknown"))?;
+        match login.state.as_str() {
+            "active" => {}
+            "kicked" => return Ok(Inbox::Ended("kicked")),
+            _ => return Ok(Inbox::Ended("logged_out")),
+        }
+        let rows = store::inbox(
+            &self.db,
+            c.sdkappid,
+            &c.user_id,
+            login.delivered_id,
+            unix_now() - INBOX_DAYS * 86_400,
+            INBOX_BATCH as i64,
+        )
+        .await?;
+        let mut messages = Vec::with_capacity(rows.len());
+        for r in rows {
+            messages.push(InboxMessage {
+                id: r.id,
+                kind: "message",
+                msg_key: format!("{}_{}_{}", r.msg_seq, r.msg_random, r.msg_time),
+                from_account: r.from_account,
+                msg_seq: r.msg_seq,
+                msg_random: r.msg_random,
+                msg_time: r.msg_time,
+                msg_body: serde_json::from_str(&r.body)
+                    .map_err(|e| internal("stored MsgBody", e))?,
+            });
+        }
+        Ok(Inbox::Messages(messages))
+    }
+
+    /// The connection sent every message up to `id`.
+    pub async fn sdk_delivered(&self, c: &Connection, id: i64) -> Result<(), AppError> {
+        store::delivered(&self.db, &c.token_digest, id).await?;
+        Ok(())
+    }
+
+    /// Events for the users connected to this instance: see [`Services::user_event`].
+    pub fn user_events(&self) -> tokio::sync::broadcast::Receiver<(i64, String)> {
+        self.user_events.subscribe()
+    }
+
+    /// Tells this instance's connections of the user to look at their inbox and login again.
+    pub(crate) fn user_event(&self, sdkappid: i64, user_id: &str) {
+        // No receiver means no connection here: nothing to tell.
+        let _ = self.user_events.send((sdkappid, user_id.to_owned()));
     }
 
     /// `setOfflinePushToken(businessID, token)`: binds the device token to the logged-in user
@@ -154,6 +289,7 @@ impl Services {
         store::end_session(&mut *tx, &session.token_digest, unix_now()).await?;
         store::unbind_ended(&mut *tx, session.sdkappid, &session.user_id).await?;
         tx.commit().await.map_err(db_err)?;
+        self.user_event(session.sdkappid, &session.user_id);
         Ok(())
     }
 }

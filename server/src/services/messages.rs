@@ -130,11 +130,12 @@ impl Services {
         sessions::kick_all(&mut *tx, sdkappid, user_id, unix_now()).await?;
         sessions::unbind_ended(&mut *tx, sdkappid, user_id).await?;
         tx.commit().await.map_err(db)?;
+        self.user_event(sdkappid, user_id);
         Ok(())
     }
 
-    /// `Online` needs an open connection (not offered yet), `PushOnline` a login with a device
-    /// token, else `Offline`. Unknown accounts come back apart.
+    /// `Online` while a connection is open, `PushOnline` with a device token of a live login
+    /// (a push reaches it), else `Offline`. Unknown accounts come back apart.
     pub async fn rest_query_state(
         &self,
         sdkappid: i64,
@@ -147,15 +148,17 @@ impl Services {
                 missing.push(user.clone());
                 continue;
             }
-            let bound = outbox::bound_tokens(&self.db, sdkappid, user).await?;
-            found.push((
-                user.clone(),
-                if bound.is_empty() {
-                    "Offline"
-                } else {
-                    "PushOnline"
-                },
-            ));
+            let state = if sessions::is_online(&self.db, sdkappid, user, unix_now()).await? {
+                "Online"
+            } else if outbox::bound_tokens(&self.db, sdkappid, user)
+                .await?
+                .is_empty()
+            {
+                "Offline"
+            } else {
+                "PushOnline"
+            };
+            found.push((user.clone(), state));
         }
         Ok((found, missing))
     }
@@ -287,6 +290,7 @@ impl Services {
                     .count_push("xiaomi", PushOutcome::Skipped, None);
             }
             queued = true;
+            self.user_event(sdkappid, user);
             acks.push(SendAck {
                 to_account: user.clone(),
                 msg_time: now,
@@ -301,7 +305,7 @@ impl Services {
     }
 
     /// The push decision for one receiver: outbox rows for devices that can be pushed, and the
-    /// skipped ones as (certificate, token, reason).
+    /// skipped ones as (certificate, token, reason), online devices among them.
     async fn decide(
         &self,
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
@@ -313,18 +317,27 @@ impl Services {
     ) -> Result<Vec<(Option<i64>, String, String)>, RestError> {
         let receivers = outbox::bound_tokens(&mut **tx, sdkappid, user).await?;
         if receivers.is_empty() {
-            let reason = match outbox::last_session_state(&mut **tx, sdkappid, user)
-                .await?
-                .as_deref()
-            {
-                Some("logged_out") => "user_logged_out",
-                Some("kicked") => "kicked",
-                _ => "no_token",
+            let reason = if sessions::is_online(&mut **tx, sdkappid, user, now).await? {
+                "online"
+            } else {
+                match outbox::last_session_state(&mut **tx, sdkappid, user)
+                    .await?
+                    .as_deref()
+                {
+                    Some("logged_out") => "user_logged_out",
+                    Some("kicked") => "kicked",
+                    _ => "no_token",
+                }
             };
             return Ok(vec![(None, String::new(), reason.to_owned())]);
         }
         let mut skipped = Vec::new();
         for r in receivers {
+            // The app is alive on that device: the message arrives in-band.
+            if r.online_until > now {
+                skipped.push((Some(r.certificate_id), r.token, "online".to_owned()));
+                continue;
+            }
             if r.bad_at.is_some() {
                 skipped.push((Some(r.certificate_id), r.token, "token_invalid".to_owned()));
                 continue;

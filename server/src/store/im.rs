@@ -9,6 +9,8 @@ pub struct SessionRow {
     pub user_id: String,
     pub platform: String,
     pub state: String,
+    /// The last message delivered in-band on this login.
+    pub delivered_id: i64,
 }
 
 /// Creates the account unless it exists; true when it was created.
@@ -54,6 +56,8 @@ pub async fn kick_platform<'e, E: Executor<'e, Database = Any>>(
     Ok(done.rows_affected())
 }
 
+/// A new login; it continues in-band delivery where the user's last login on the platform
+/// stopped.
 pub async fn insert_session<'e, E: Executor<'e, Database = Any>>(
     db: E,
     token_digest: &str,
@@ -63,8 +67,9 @@ pub async fn insert_session<'e, E: Executor<'e, Database = Any>>(
     now: i64,
 ) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO im_sessions (token_digest, sdkappid, user_id, platform, state, created_at) \
-         VALUES ($1, $2, $3, $4, 'active', $5)",
+        "INSERT INTO im_sessions (token_digest, sdkappid, user_id, platform, state, created_at, \
+         delivered_id) SELECT $1, $2, $3, $4, 'active', $5, COALESCE(MAX(delivered_id), 0) \
+         FROM im_sessions WHERE sdkappid = $2 AND user_id = $3 AND platform = $4",
     )
     .bind(token_digest)
     .bind(sdkappid)
@@ -82,7 +87,7 @@ pub async fn session<'e, E: Executor<'e, Database = Any>>(
     token_digest: &str,
 ) -> StoreResult<Option<SessionRow>> {
     sqlx::query_as(
-        "SELECT token_digest, sdkappid, user_id, platform, state FROM im_sessions \
+        "SELECT token_digest, sdkappid, user_id, platform, state, delivered_id FROM im_sessions \
          WHERE token_digest = $1",
     )
     .bind(token_digest)
@@ -213,4 +218,134 @@ pub async fn kick_all<'e, E: Executor<'e, Database = Any>>(
     .await
     .map_err(StoreError::from_sqlx)?;
     Ok(done.rows_affected())
+}
+
+/// Marks the login online on connection `conn` until `until`; false when it is no longer
+/// active.
+pub async fn go_online<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    token_digest: &str,
+    conn: &str,
+    until: i64,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE im_sessions SET online_conn = $1, online_until = $2 \
+         WHERE token_digest = $3 AND state = 'active'",
+    )
+    .bind(conn)
+    .bind(until)
+    .bind(token_digest)
+    .execute(db)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Extends the connection's lease, unless a newer connection of the login took over.
+pub async fn renew_online<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    token_digest: &str,
+    conn: &str,
+    until: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE im_sessions SET online_until = $1 WHERE token_digest = $2 AND online_conn = $3",
+    )
+    .bind(until)
+    .bind(token_digest)
+    .bind(conn)
+    .execute(db)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    Ok(())
+}
+
+/// The connection closed: the login is offline, unless a newer connection took over.
+pub async fn go_offline<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    token_digest: &str,
+    conn: &str,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE im_sessions SET online_conn = NULL, online_until = 0 \
+         WHERE token_digest = $1 AND online_conn = $2",
+    )
+    .bind(token_digest)
+    .bind(conn)
+    .execute(db)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    Ok(())
+}
+
+/// Whether any login of the user has a connection open at `now`.
+pub async fn is_online<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    sdkappid: i64,
+    user_id: &str,
+    now: i64,
+) -> StoreResult<bool> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "SELECT 1 FROM im_sessions WHERE sdkappid = $1 AND user_id = $2 AND state = 'active' \
+         AND online_until > $3 LIMIT 1",
+    )
+    .bind(sdkappid)
+    .bind(user_id)
+    .bind(now)
+    .fetch_optional(db)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    Ok(row.is_some())
+}
+
+/// A message waiting for in-band delivery.
+#[derive(Debug, Clone, FromRow)]
+pub struct InboxRow {
+    pub id: i64,
+    pub from_account: String,
+    pub msg_seq: i64,
+    pub msg_random: i64,
+    pub msg_time: i64,
+    pub body: String,
+}
+
+/// The user's messages after `after_id`, not older than `since`, oldest first.
+pub async fn inbox<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    sdkappid: i64,
+    user_id: &str,
+    after_id: i64,
+    since: i64,
+    limit: i64,
+) -> StoreResult<Vec<InboxRow>> {
+    sqlx::query_as(
+        "SELECT id, from_account, msg_seq, msg_random, msg_time, body FROM im_messages \
+         WHERE sdkappid = $1 AND to_account = $2 AND id > $3 AND msg_time >= $4 \
+         ORDER BY id LIMIT $5",
+    )
+    .bind(sdkappid)
+    .bind(user_id)
+    .bind(after_id)
+    .bind(since)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+    .map_err(StoreError::from_sqlx)
+}
+
+/// Records that the login received every message up to `id`.
+pub async fn delivered<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    token_digest: &str,
+    id: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE im_sessions SET delivered_id = $1 WHERE token_digest = $2 AND delivered_id < $1",
+    )
+    .bind(id)
+    .bind(token_digest)
+    .execute(db)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    Ok(())
 }

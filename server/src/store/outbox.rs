@@ -82,6 +82,8 @@ pub struct Receiver {
     pub token: String,
     /// When MiPush said the token is no longer valid.
     pub bad_at: Option<i64>,
+    /// Until when the login that reported it has a connection open (0: none).
+    pub online_until: i64,
 }
 
 pub async fn bound_tokens<'e, E: Executor<'e, Database = Any>>(
@@ -90,8 +92,9 @@ pub async fn bound_tokens<'e, E: Executor<'e, Database = Any>>(
     user_id: &str,
 ) -> StoreResult<Vec<Receiver>> {
     sqlx::query_as(
-        "SELECT certificate_id, token, bad_at FROM device_tokens WHERE sdkappid = $1 AND user_id = $2 \
-         AND session_digest IS NOT NULL ORDER BY certificate_id, token",
+        "SELECT d.certificate_id, d.token, d.bad_at, s.online_until FROM device_tokens d \
+         JOIN im_sessions s ON s.token_digest = d.session_digest \
+         WHERE d.sdkappid = $1 AND d.user_id = $2 ORDER BY d.certificate_id, d.token",
     )
     .bind(sdkappid)
     .bind(user_id)

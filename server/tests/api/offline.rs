@@ -136,6 +136,52 @@ async fn records(app: &TestApp, query: &str) -> Vec<Value> {
     page["items"].as_array().unwrap().clone()
 }
 
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The app comes to the foreground: its connection opens.
+async fn connect(app: &TestApp, session: &str) -> Socket {
+    let url = format!(
+        "{}/sdk/v1/connect?session={session}",
+        app.base.replacen("http", "ws", 1)
+    );
+    tokio_tungstenite::connect_async(url)
+        .await
+        .expect("WebSocket connect")
+        .0
+}
+
+/// The next JSON frame the server sends (5 s at most).
+async fn next_frame(socket: &mut Socket) -> Value {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(5), socket.next())
+            .await
+            .expect("a frame within 5 s")
+            .expect("the connection is open")
+            .expect("a valid frame");
+        match frame {
+            Message::Text(t) => return serde_json::from_str(&t).unwrap(),
+            Message::Close(c) => return json!({"closed": c.map(|c| u16::from(c.code))}),
+            _ => {}
+        }
+    }
+}
+
+/// Waits until querystate reports `status` for the user (10 s at most).
+async fn wait_for_state(app: &TestApp, f: &ImFixture, user: &str, status: &str) {
+    let start = Instant::now();
+    loop {
+        let state = v4(app, f, "openim/querystate", json!({"To_Account": [user]})).await;
+        if state["QueryResult"][0]["Status"] == status {
+            return;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "{state}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 fn ok(v: &Value) {
     assert_eq!(v["ActionStatus"], "OK", "{v}");
     assert_eq!(v["ErrorCode"], 0, "{v}");
@@ -246,6 +292,59 @@ on_both_engines! {
         assert_eq!(res.status(), StatusCode::NO_CONTENT);
         ok(&v4(&app, &f, "openim/sendmsg", text_msg("alice", "after reporting again", 5003)).await);
         wait_for_records(&app, "outcome=rejected", 2).await;
+    }
+
+    #[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "0")]
+    async fn an_open_app_gets_messages_in_band_and_a_killed_one_by_push(app) {
+        use futures_util::SinkExt;
+        let f = fixture(&app, 1).await;
+        ok(&v4(&app, &f, "im_open_login_svc/multiaccount_import", json!({"Accounts": ["alice", "bob"]})).await);
+        let session = login(&app, &f, "alice", &f.reg_ids[0]).await;
+        let mut socket = connect(&app, &session).await;
+        wait_for_state(&app, &f, "alice", "Online").await;
+
+        // Alive: the message arrives on the connection, and no push is needed.
+        let sent = v4(&app, &f, "openim/sendmsg", text_msg("alice", "while open", 6001)).await;
+        ok(&sent);
+        let frame = next_frame(&mut socket).await;
+        assert_eq!(frame["type"], "message");
+        assert_eq!(frame["msg_key"], sent["MsgKey"]);
+        assert_eq!(frame["from_account"], "bob");
+        assert_eq!(frame["msg_body"][0]["MsgContent"]["Text"], "while open");
+        assert_eq!(records(&app, "user_id=alice").await[0]["reason"], "online");
+
+        // Killed: the connection closes, the next message is pushed.
+        socket.close(None).await.unwrap();
+        wait_for_state(&app, &f, "alice", "PushOnline").await;
+        ok(&v4(&app, &f, "openim/sendmsg", text_msg("alice", "while killed", 6002)).await);
+        assert_eq!(wait_for_shade(&app, &f.reg_ids[0], 1).await[0]["description"], "while killed");
+
+        // Opened again: what came while away arrives in-band too, and only that.
+        let mut socket = connect(&app, &session).await;
+        let frame = next_frame(&mut socket).await;
+        assert_eq!(frame["msg_body"][0]["MsgContent"]["Text"], "while killed");
+
+        // A second login elsewhere kicks this one: it is told, and the connection closes.
+        let sig = usersig::generate(1_400_000_001, &f.key, "alice", server::unix_now(), 600, None);
+        app.post("/sdk/v1/login", json!({"sdkappid": 1400000001, "user_id": "alice", "user_sig": sig})).await;
+        assert_eq!(next_frame(&mut socket).await, json!({"type": "kicked"}));
+        assert_eq!(next_frame(&mut socket).await, json!({"closed": 4001}));
+
+        // An ended or unknown login cannot connect: the answer says why.
+        let mut messages = Vec::new();
+        for session in [session.as_str(), "nope"] {
+            let url = format!("{}/sdk/v1/connect?session={session}", app.base.replacen("http", "ws", 1));
+            match tokio_tungstenite::connect_async(url).await {
+                Err(tokio_tungstenite::tungstenite::Error::Http(res)) => {
+                    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+                    let body: Value = serde_json::from_slice(res.body().as_deref().unwrap()).unwrap();
+                    assert_eq!(body["error"]["field"], "session");
+                    messages.push(body["error"]["message"].as_str().unwrap().to_owned());
+                }
+                other => panic!("{session}: {other:?}"),
+            }
+        }
+        assert!(messages[0].contains("kicked") && messages[1].contains("log in first"), "{messages:?}");
     }
 
     async fn a_pending_certificate_sends_nothing_and_records_why(app) {
