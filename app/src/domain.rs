@@ -1,6 +1,7 @@
 //! Pure types shared by the browser and the server: parsed values, views and errors.
 
 mod certificate;
+mod diagnosis;
 mod error;
 mod names;
 mod platform;
@@ -13,6 +14,10 @@ pub use certificate::{
     CertificateDraft, CertificateInput, CertificateSettings, CertificateStatus, CheckState,
     ClickAction, ServiceAccount, Vendor, VendorSecret, XiaomiRegion, field,
 };
+pub use diagnosis::{
+    DIAGNOSE_MESSAGES, DIAGNOSE_WINDOW, DeviceView, DiagnoseQuery, Diagnosis, DiagnosisCheck,
+    MessagePush, MessageTrace, Verdict,
+};
 pub use error::{AppError, FieldError, Rule};
 pub use names::{AppName, PackageName, Password, Sdkappid, TokenName, Username};
 pub use platform::Platform;
@@ -24,7 +29,7 @@ pub use role::Role;
 pub use time::{days_from_civil, format_unix, parse_time};
 pub use views::{
     AppDetail, AppSummary, AuditEntry, CertificateCheck, CertificateList, CertificateView,
-    CreatedToken, GeneratedUserSig, Localized, NewApp, OutcomeCounts, PushRecordDetail,
-    PushRecordPage, PushRecordView, PushStats, SandboxAppView, SandboxDeviceView,
+    CreatedToken, GeneratedUserSig, Localized, NewApp, OutcomeCounts, PhoneSession,
+    PushRecordDetail, PushRecordPage, PushRecordView, PushStats, SandboxAppView, SandboxDeviceView,
     SandboxSendResult, ShadeItem, TestPushResult, TokenView, UserView, VendorStatus,
 };

@@ -19,8 +19,9 @@ use leptos_router::{SsrMode, path};
 
 use crate::i18n::{detect_locale, tr};
 use crate::pages::{
-    AppPage, AppsPage, AuditPage, CertificatesPage, NotFoundPage, PushRecordsPage, SandboxPage,
-    SetupPage, SignInPage, TestPushPage, TokensPage, UsersPage,
+    AppPage, AppsPage, AuditPage, CertificatesPage, DevicesPage, DiagnosePage, NotFoundPage,
+    PhonePage, PushRecordsPage, SandboxPage, SetupPage, SignInPage, TestPushPage, TokensPage,
+    UsersPage,
 };
 
 /// The HTML document the server renders around [`App`].
@@ -62,6 +63,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/apps/:sdkappid/push") ssr=SsrMode::Async view=CertificatesPage/>
                 <Route path=path!("/apps/:sdkappid/test-push") ssr=SsrMode::Async view=TestPushPage/>
                 <Route path=path!("/apps/:sdkappid/records") ssr=SsrMode::Async view=PushRecordsPage/>
+                <Route path=path!("/apps/:sdkappid/devices") ssr=SsrMode::Async view=DevicesPage/>
+                <Route path=path!("/apps/:sdkappid/diagnose") ssr=SsrMode::Async view=DiagnosePage/>
+                <Route path=path!("/apps/:sdkappid/phone") ssr=SsrMode::Async view=PhonePage/>
                 <Route path=path!("/users") ssr=SsrMode::Async view=UsersPage/>
                 <Route path=path!("/tokens") ssr=SsrMode::Async view=TokensPage/>
                 <Route path=path!("/audit") ssr=SsrMode::Async view=AuditPage/>

@@ -2,7 +2,9 @@ mod app_page;
 mod apps_page;
 mod audit_page;
 mod certificates_page;
+mod diagnose_page;
 mod not_found_page;
+mod phone_page;
 mod push_records_page;
 mod sandbox_page;
 mod setup_page;
@@ -15,7 +17,9 @@ pub use app_page::AppPage;
 pub use apps_page::AppsPage;
 pub use audit_page::AuditPage;
 pub use certificates_page::CertificatesPage;
+pub use diagnose_page::{DevicesPage, DiagnosePage};
 pub use not_found_page::NotFoundPage;
+pub use phone_page::PhonePage;
 pub use push_records_page::PushRecordsPage;
 pub use sandbox_page::SandboxPage;
 pub use setup_page::SetupPage;
@@ -57,4 +61,16 @@ fn changed_draft_field(ev: &leptos::ev::Event) -> Option<(String, String)> {
         let _ = ev;
         None
     }
+}
+
+/// Percent-encodes a query value.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -5,8 +5,10 @@ mod apps;
 mod audit;
 mod auth;
 mod certificates;
+mod diagnose;
 pub mod im;
 mod messages;
+mod phone;
 
 pub use messages::{ADMIN_IDENTIFIER, OfflinePush, OutgoingMessage, SendAck};
 mod push;
@@ -21,9 +23,10 @@ use std::time::Duration;
 use app::api::{Backend, ClientInfo};
 use app::domain::{
     AppDetail, AppError, AppSummary, AuditEntry, CertificateDraft, CertificateList,
-    CertificateView, CreatedToken, GeneratedUserSig, NewApp, PushRecordDetail, PushRecordPage,
-    PushRecordQuery, PushStats, Role, SandboxAppView, SandboxSendResult, TestPushDraft,
-    TestPushResult, TokenView, UserView, VendorStatus,
+    CertificateView, CreatedToken, DeviceView, DiagnoseQuery, Diagnosis, GeneratedUserSig, NewApp,
+    PhoneSession, PushRecordDetail, PushRecordPage, PushRecordQuery, PushStats, Role,
+    SandboxAppView, SandboxSendResult, ShadeItem, TestPushDraft, TestPushResult, TokenView,
+    UserView, VendorStatus,
 };
 use async_trait::async_trait;
 use sqlx::AnyPool;
@@ -238,6 +241,38 @@ impl Backend for Services {
         draft: &TestPushDraft,
     ) -> Result<TestPushResult, AppError> {
         self.send_test_push(by, sdkappid, draft).await
+    }
+    async fn diagnose(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+        query: &DiagnoseQuery,
+    ) -> Result<Diagnosis, AppError> {
+        self.diagnose(by, sdkappid, query).await
+    }
+    async fn list_devices(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+        user_id: &str,
+    ) -> Result<Vec<DeviceView>, AppError> {
+        self.list_devices(by, sdkappid, user_id).await
+    }
+    async fn phone_sign_in(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+        certificate_id: &str,
+        user_id: &str,
+    ) -> Result<PhoneSession, AppError> {
+        self.phone_sign_in(by, sdkappid, certificate_id, user_id)
+            .await
+    }
+    async fn phone_shade(&self, by: &UserView, reg_id: &str) -> Result<Vec<ShadeItem>, AppError> {
+        self.phone_shade(by, reg_id).await
+    }
+    async fn phone_logout(&self, session: &str) -> Result<(), AppError> {
+        self.sdk_logout(session).await
     }
     async fn list_push_records(
         &self,

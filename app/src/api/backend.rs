@@ -4,9 +4,9 @@ use async_trait::async_trait;
 
 use crate::domain::{
     AppDetail, AppError, AppSummary, AuditEntry, CertificateDraft, CertificateList,
-    CertificateView, CreatedToken, GeneratedUserSig, NewApp, PushRecordDetail, PushRecordPage,
-    PushRecordQuery, PushStats, SandboxAppView, SandboxSendResult, TestPushDraft, TestPushResult,
-    TokenView, UserView, VendorStatus,
+    CertificateView, CreatedToken, DeviceView, DiagnoseQuery, Diagnosis, GeneratedUserSig, NewApp,
+    PhoneSession, PushRecordDetail, PushRecordPage, PushRecordQuery, PushStats, SandboxAppView,
+    SandboxSendResult, ShadeItem, TestPushDraft, TestPushResult, TokenView, UserView, VendorStatus,
 };
 
 /// Where the session keeps the signed-in console user's id.
@@ -116,6 +116,27 @@ pub trait Backend: Send + Sync + 'static {
         sdkappid: &str,
         id: &str,
     ) -> Result<VendorStatus, AppError>;
+    async fn phone_sign_in(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+        certificate_id: &str,
+        user_id: &str,
+    ) -> Result<PhoneSession, AppError>;
+    async fn phone_shade(&self, by: &UserView, reg_id: &str) -> Result<Vec<ShadeItem>, AppError>;
+    async fn phone_logout(&self, session: &str) -> Result<(), AppError>;
+    async fn diagnose(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+        query: &DiagnoseQuery,
+    ) -> Result<Diagnosis, AppError>;
+    async fn list_devices(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+        user_id: &str,
+    ) -> Result<Vec<DeviceView>, AppError>;
     async fn push_stats(
         &self,
         by: &UserView,

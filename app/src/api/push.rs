@@ -1,8 +1,8 @@
 use leptos::prelude::*;
 
 use crate::domain::{
-    AppError, PushRecordDetail, PushRecordPage, PushRecordQuery, PushStats, TestPushDraft,
-    TestPushResult, VendorStatus,
+    AppError, DeviceView, DiagnoseQuery, Diagnosis, PushRecordDetail, PushRecordPage,
+    PushRecordQuery, PushStats, TestPushDraft, TestPushResult, VendorStatus,
 };
 
 /// The page shows the answer; a plain HTML form (no JavaScript) is sent to the record it left,
@@ -56,6 +56,23 @@ pub async fn query_vendor_status(sdkappid: String, id: String) -> Result<VendorS
 pub async fn load_push_stats(sdkappid: String, window: String) -> Result<PushStats, AppError> {
     super::as_user(
         |backend, user| async move { backend.push_stats(&user, &sdkappid, &window).await },
+    )
+    .await
+}
+
+#[server(prefix = "/fn", endpoint = "diagnose")]
+pub async fn diagnose(
+    sdkappid: String,
+    #[server(default)] query: DiagnoseQuery,
+) -> Result<Diagnosis, AppError> {
+    super::as_user(|backend, user| async move { backend.diagnose(&user, &sdkappid, &query).await })
+        .await
+}
+
+#[server(prefix = "/fn", endpoint = "list_devices")]
+pub async fn list_devices(sdkappid: String, user_id: String) -> Result<Vec<DeviceView>, AppError> {
+    super::as_user(
+        |backend, user| async move { backend.list_devices(&user, &sdkappid, &user_id).await },
     )
     .await
 }

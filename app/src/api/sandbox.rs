@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::domain::{AppError, SandboxAppView, SandboxSendResult};
+use crate::domain::{AppError, PhoneSession, SandboxAppView, SandboxSendResult, ShadeItem};
 
 #[server(prefix = "/fn", endpoint = "sandbox_apps")]
 pub async fn sandbox_apps() -> Result<Option<Vec<SandboxAppView>>, AppError> {
@@ -35,4 +35,30 @@ pub async fn sandbox_send(
             .await
     })
     .await
+}
+
+/// The virtual phone: a new sandbox device, logged in as `user_id`, its regId reported.
+#[server(prefix = "/fn", endpoint = "phone_sign_in")]
+pub async fn phone_sign_in(
+    sdkappid: String,
+    certificate_id: String,
+    user_id: String,
+) -> Result<PhoneSession, AppError> {
+    super::as_user(|backend, user| async move {
+        backend
+            .phone_sign_in(&user, &sdkappid, &certificate_id, &user_id)
+            .await
+    })
+    .await
+}
+
+#[server(prefix = "/fn", endpoint = "phone_shade")]
+pub async fn phone_shade(reg_id: String) -> Result<Vec<ShadeItem>, AppError> {
+    super::as_user(|backend, user| async move { backend.phone_shade(&user, &reg_id).await }).await
+}
+
+/// The phone's user logs out: its regId gets no push afterwards.
+#[server(prefix = "/fn", endpoint = "phone_logout")]
+pub async fn phone_logout(session: String) -> Result<(), AppError> {
+    super::as_user(|backend, _| async move { backend.phone_logout(&session).await }).await
 }

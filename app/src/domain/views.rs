@@ -284,3 +284,14 @@ impl OutcomeCounts {
         self.accepted + self.rejected + self.failed + self.skipped
     }
 }
+
+/// A virtual phone signed in from the console: a sandbox device registered with the
+/// certificate's app, logged in as the user, its regId reported with the certificate ID.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhoneSession {
+    pub user_id: String,
+    pub certificate_id: i64,
+    pub reg_id: String,
+    /// The `/sdk/v1` session: what the phone's connection and logout present.
+    pub session: String,
+}

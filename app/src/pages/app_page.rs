@@ -33,6 +33,12 @@ pub enum AppTab {
     TestPush,
     /// 推送记录
     Records,
+    /// 设备
+    Devices,
+    /// 排查
+    Diagnose,
+    /// 虚拟手机
+    Phone,
 }
 
 /// The app's name, SDKAppID and tabs, above every tab of the app.
@@ -65,6 +71,15 @@ pub fn AppHeader(tab: AppTab) -> impl IntoView {
             </a>
             <a class="tab" class:active=tab == AppTab::Records href=move || format!("{}/records", base()) id="tab-records">
                 {tr(l, "app.tab_records")}
+            </a>
+            <a class="tab" class:active=tab == AppTab::Devices href=move || format!("{}/devices", base()) id="tab-devices">
+                {tr(l, "app.tab_devices")}
+            </a>
+            <a class="tab" class:active=tab == AppTab::Diagnose href=move || format!("{}/diagnose", base()) id="tab-diagnose">
+                {tr(l, "app.tab_diagnose")}
+            </a>
+            <a class="tab" class:active=tab == AppTab::Phone href=move || format!("{}/phone", base()) id="tab-phone">
+                {tr(l, "app.tab_phone")}
             </a>
         </nav>
     }

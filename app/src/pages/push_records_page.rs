@@ -127,20 +127,9 @@ fn with_query(pairs: &[(&str, Option<String>)]) -> String {
     }
     let encoded: Vec<String> = out
         .into_iter()
-        .map(|(k, v)| format!("{k}={}", encode(&v)))
+        .map(|(k, v)| format!("{k}={}", super::encode(&v)))
         .collect();
     format!("?{}", encoded.join("&"))
-}
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[component]

@@ -1,6 +1,6 @@
 use leptos::either::Either;
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::app_page::{AppHeader, AppTab};
 use crate::api::certificates::list_certificates;
@@ -111,13 +111,20 @@ fn TestPushForm(
 ) -> impl IntoView {
     let l = use_locale();
     let can_send = super::me().is_some_and(|u| u.role.can_test_push());
+    // `?certificate_id=&reg_id=`: a test push to one device, from the devices page.
+    let asked = use_query_map().get_untracked();
+    let usable = |c: &&crate::domain::CertificateView| certificate_option(l, c, list.now).1;
     let first_usable = list
         .certificates
         .iter()
-        .find(|c| certificate_option(l, c, list.now).1)
+        .filter(usable)
+        .find(|c| asked.get("certificate_id") == Some(c.id.to_string()))
+        .or_else(|| list.certificates.iter().find(usable))
         .map(|c| c.id.to_string());
+    let asked_reg_id = asked.get("reg_id").unwrap_or_default();
     let draft = RwSignal::new(TestPushDraft {
         certificate_id: first_usable.clone(),
+        reg_ids: (!asked_reg_id.is_empty()).then(|| asked_reg_id.clone()),
         ..TestPushDraft::new()
     });
     let touched = RwSignal::new(Vec::<String>::new());
@@ -194,7 +201,7 @@ fn TestPushForm(
                     </label>
                     <label class="field">
                         <span class="label">{label("reg_ids")} <small class="muted">{tr(l, "push.reg_ids_hint")}</small></span>
-                        <textarea name="draft[reg_ids]" rows="3"></textarea>
+                        <textarea name="draft[reg_ids]" rows="3">{asked_reg_id}</textarea>
                         {message("reg_ids")}
                     </label>
                     <label class="field">

@@ -5,7 +5,9 @@
 use std::net::SocketAddr;
 
 use app::api::{ClientInfo, SESSION_USER_KEY, status_of};
-use app::domain::{AppError, CertificateDraft, PushRecordQuery, Rule, TestPushDraft, UserView};
+use app::domain::{
+    AppError, CertificateDraft, DiagnoseQuery, PushRecordQuery, Rule, TestPushDraft, UserView,
+};
 use app::i18n::Locale;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request, State};
@@ -48,6 +50,8 @@ pub fn router() -> Router<AppState> {
         .route("/apps/{sdkappid}/usersig", post(generate_usersig))
         .route("/apps/{sdkappid}/test-push", post(send_test_push))
         .route("/apps/{sdkappid}/push-records", get(list_push_records))
+        .route("/apps/{sdkappid}/diagnose", get(diagnose))
+        .route("/apps/{sdkappid}/devices", get(list_devices))
         .route("/apps/{sdkappid}/push-records/{id}", get(get_push_record))
         .route(
             "/apps/{sdkappid}/push-records/{id}/vendor-status",
@@ -542,6 +546,42 @@ async fn list_push_records(
         .await
         .map_err(|e| caller.fail(e))?;
     Ok(Json(page))
+}
+
+async fn diagnose(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(sdkappid): Path<String>,
+    Query(query): Query<DiagnoseQuery>,
+) -> ApiResult<impl IntoResponse> {
+    let diagnosis = state
+        .services
+        .diagnose(&caller.user, &sdkappid, &query)
+        .await
+        .map_err(|e| caller.fail(e))?;
+    Ok(Json(diagnosis))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DevicesQuery {
+    user_id: String,
+}
+
+async fn list_devices(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(sdkappid): Path<String>,
+    Query(query): Query<DevicesQuery>,
+) -> ApiResult<impl IntoResponse> {
+    let devices = state
+        .services
+        .list_devices(&caller.user, &sdkappid, &query.user_id)
+        .await
+        .map_err(|e| caller.fail(e))?;
+    Ok(Json(
+        serde_json::json!({ "user_id": query.user_id, "devices": devices }),
+    ))
 }
 
 async fn get_push_record(

@@ -63,7 +63,7 @@ fn parse_query(q: &PushRecordQuery) -> Result<(RecordFilter, Option<i64>, i64), 
     Ok((filter, before_id, limit))
 }
 
-fn meaning_and_fix(code: Option<i64>) -> (Option<Localized>, Option<Localized>) {
+pub(super) fn meaning_and_fix(code: Option<i64>) -> (Option<Localized>, Option<Localized>) {
     let Some(code) = code.map(ErrorCode::from_code) else {
         return (None, None);
     };
@@ -78,7 +78,7 @@ fn meaning_and_fix(code: Option<i64>) -> (Option<Localized>, Option<Localized>) 
     (Some(meaning), fix)
 }
 
-fn record_view(r: RecordRow) -> PushRecordView {
+pub(super) fn record_view(r: RecordRow) -> PushRecordView {
     PushRecordView {
         id: r.id,
         at: r.created_at,

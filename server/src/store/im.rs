@@ -349,3 +349,63 @@ pub async fn delivered<'e, E: Executor<'e, Database = Any>>(
     .map_err(StoreError::from_sqlx)?;
     Ok(())
 }
+
+/// Every token the user reported, bound or not, newest report first.
+#[derive(Debug, Clone, FromRow)]
+pub struct DeviceRow {
+    pub certificate_id: i64,
+    pub token: String,
+    pub reported_at: i64,
+    pub bad_at: Option<i64>,
+    /// The state of the login that reported it, while it is bound.
+    pub session_state: Option<String>,
+    pub online_until: Option<i64>,
+}
+
+pub async fn user_devices<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    sdkappid: i64,
+    user_id: &str,
+) -> StoreResult<Vec<DeviceRow>> {
+    sqlx::query_as(
+        "SELECT d.certificate_id, d.token, d.reported_at, d.bad_at, s.state AS session_state, \
+         s.online_until FROM device_tokens d \
+         LEFT JOIN im_sessions s ON s.token_digest = d.session_digest \
+         WHERE d.sdkappid = $1 AND d.user_id = $2 ORDER BY d.reported_at DESC, d.token",
+    )
+    .bind(sdkappid)
+    .bind(user_id)
+    .fetch_all(db)
+    .await
+    .map_err(StoreError::from_sqlx)
+}
+
+/// A login of the user, as the diagnosis tells it.
+#[derive(Debug, Clone, FromRow)]
+pub struct LoginRow {
+    pub platform: String,
+    pub state: String,
+    pub created_at: i64,
+    pub ended_at: Option<i64>,
+    pub online_until: i64,
+    pub delivered_id: i64,
+}
+
+/// The user's most recent logins, newest first.
+pub async fn user_logins<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    sdkappid: i64,
+    user_id: &str,
+    limit: i64,
+) -> StoreResult<Vec<LoginRow>> {
+    sqlx::query_as(
+        "SELECT platform, state, created_at, ended_at, online_until, delivered_id \
+         FROM im_sessions WHERE sdkappid = $1 AND user_id = $2 ORDER BY id DESC LIMIT $3",
+    )
+    .bind(sdkappid)
+    .bind(user_id)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+    .map_err(StoreError::from_sqlx)
+}

@@ -253,3 +253,39 @@ pub async fn mark_done<'e, E: Executor<'e, Database = Any>>(db: E, ids: &[i64]) 
     .map_err(StoreError::from_sqlx)?;
     Ok(())
 }
+
+/// A message to the user as the diagnosis traces it.
+#[derive(Debug, Clone, FromRow)]
+pub struct RecentMessage {
+    pub id: i64,
+    pub from_account: String,
+    pub msg_seq: i64,
+    pub msg_random: i64,
+    pub msg_time: i64,
+    pub push_title: String,
+    pub push_desc: String,
+}
+
+/// The user's newest messages in `[since, until)`, newest first.
+pub async fn recent_messages<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    sdkappid: i64,
+    user_id: &str,
+    since: i64,
+    until: i64,
+    limit: i64,
+) -> StoreResult<Vec<RecentMessage>> {
+    sqlx::query_as(
+        "SELECT id, from_account, msg_seq, msg_random, msg_time, push_title, push_desc \
+         FROM im_messages WHERE sdkappid = $1 AND to_account = $2 AND msg_time >= $3 \
+         AND msg_time < $4 ORDER BY id DESC LIMIT $5",
+    )
+    .bind(sdkappid)
+    .bind(user_id)
+    .bind(since)
+    .bind(until)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+    .map_err(StoreError::from_sqlx)
+}

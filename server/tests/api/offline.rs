@@ -296,7 +296,6 @@ on_both_engines! {
 
     #[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "0")]
     async fn an_open_app_gets_messages_in_band_and_a_killed_one_by_push(app) {
-        use futures_util::SinkExt;
         let f = fixture(&app, 1).await;
         ok(&v4(&app, &f, "im_open_login_svc/multiaccount_import", json!({"Accounts": ["alice", "bob"]})).await);
         let session = login(&app, &f, "alice", &f.reg_ids[0]).await;
@@ -345,6 +344,66 @@ on_both_engines! {
             }
         }
         assert!(messages[0].contains("kicked") && messages[1].contains("log in first"), "{messages:?}");
+    }
+
+    #[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "0")]
+    async fn the_diagnosis_explains_a_logged_out_users_missing_push(app) {
+        let f = fixture(&app, 1).await;
+        ok(&v4(&app, &f, "im_open_login_svc/multiaccount_import", json!({"Accounts": ["alice", "bob"]})).await);
+        let session = login(&app, &f, "alice", &f.reg_ids[0]).await;
+        let first = v4(&app, &f, "openim/sendmsg", text_msg("alice", "before logout", 7001)).await;
+        wait_for_shade(&app, &f.reg_ids[0], 1).await;
+        wait_for_records(&app, "outcome=accepted", 1).await;
+        app.post("/sdk/v1/logout", json!({"session": session})).await;
+        let second = v4(&app, &f, "openim/sendmsg", text_msg("alice", "after logout", 7002)).await;
+
+        let d: Value = app.get("/api/v1/apps/1400000001/diagnose?user_id=alice").await.json().await.unwrap();
+        let verdict = |id: &str| d["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap().clone();
+        assert_eq!(verdict("certificate")["verdict"], "pass", "{d}");
+        assert_eq!(verdict("devices")["verdict"], "fail");
+        assert!(verdict("devices")["fix"]["en"].as_str().unwrap().contains("log in again"));
+        let login_check = verdict("login");
+        assert_eq!(login_check["verdict"], "fail");
+        assert!(login_check["fix"]["zh"].as_str().unwrap().contains("登出"), "{login_check}");
+        assert!(login_check["facts"][0]["en"].as_str().unwrap().contains("logged out at"));
+        assert_eq!(verdict("messages")["verdict"], "fail");
+        assert_eq!(verdict("delivery")["verdict"], "pass");
+        // Newest first: the message after logout was skipped and says why; the one before
+        // was accepted and is in the phone's shade.
+        assert_eq!(d["messages"][0]["msg_key"], second["MsgKey"]);
+        assert_eq!(d["messages"][0]["pushes"][0]["record"]["reason"], "user_logged_out");
+        assert!(d["messages"][0]["pushes"][0]["why"]["en"].as_str().unwrap().contains("logged out"));
+        assert_eq!(d["messages"][1]["msg_key"], first["MsgKey"]);
+        assert_eq!(d["messages"][1]["pushes"][0]["notification_arrived"], true);
+        assert_eq!(d["devices"][0]["token"], f.reg_ids[0].as_str());
+        assert_eq!(d["devices"][0]["logged_in"], false);
+        let export = d["export"].as_str().unwrap();
+        for needle in ["SDKAppID: 1400000001", "User ID: alice", &format!("Certificate ID: {}", f.certificate_id), second["MsgKey"].as_str().unwrap()] {
+            assert!(export.contains(needle), "{needle} not in {export}");
+        }
+
+        // The devices list keeps the unbound token.
+        let devices: Value = app.get("/api/v1/apps/1400000001/devices?user_id=alice").await.json().await.unwrap();
+        assert_eq!(devices["devices"].as_array().unwrap().len(), 1);
+        assert_eq!(devices["devices"][0]["certificate_id"], f.certificate_id);
+
+        // Someone who never logged in: no devices, no login, nothing to judge in messages.
+        let d: Value = app.get("/api/v1/apps/1400000001/diagnose?user_id=ghost").await.json().await.unwrap();
+        assert_eq!(d["account_exists"], false);
+        assert_eq!(d["checks"][1]["verdict"], "fail");
+        assert!(d["checks"][1]["fix"]["en"].as_str().unwrap().contains(&format!("certificate ID {}", f.certificate_id)));
+        assert_eq!(d["checks"][2]["facts"][0]["en"], "The user never logged in through the SDK.");
+        assert_eq!(d["checks"][3]["verdict"], "none");
+
+        // Bad input names the field.
+        for (query, field) in [("", "user_id"), ("user_id=alice&since=yesterday", "since"), ("user_id=alice&until=2026-13-01", "until")] {
+            let res = app.get(&format!("/api/v1/apps/1400000001/diagnose?{query}")).await;
+            assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+            let body: Value = res.json().await.unwrap();
+            assert_eq!(body["error"]["field"], field, "{body}");
+        }
+        assert_eq!(app.get("/api/v1/apps/1400009999/diagnose?user_id=alice").await.status(), StatusCode::NOT_FOUND);
+        assert_eq!(app.get("/api/v1/apps/1400000001/devices").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
     }
 
     async fn a_pending_certificate_sends_nothing_and_records_why(app) {
