@@ -677,3 +677,232 @@ async fn a_test_push_from_the_console_reaches_the_sandbox_phone_and_is_recorded(
     b.assert_console_clean().await;
     b.quit().await;
 }
+
+/// A `/v4` call as the customer's back end makes it, signed as the administrator.
+async fn v4(api: &reqwest::Client, base: &str, key: &str, command: &str, body: serde_json::Value) {
+    let sig = server::im::usersig::generate(
+        1_400_000_001,
+        key,
+        "administrator",
+        server::unix_now(),
+        3600,
+        None,
+    );
+    let answer: serde_json::Value = api
+        .post(format!(
+            "{base}/v4/{command}?sdkappid=1400000001&identifier=administrator&usersig={sig}&random=1&contenttype=json"
+        ))
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["ActionStatus"], "OK", "{command}: {answer}");
+}
+
+async fn send_text(api: &reqwest::Client, base: &str, key: &str, text: &str, random: u32) {
+    let body = json!({"From_Account": "bob", "To_Account": "alice", "MsgRandom": random,
+        "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": text}}]});
+    v4(api, base, key, "openim/sendmsg", body).await;
+}
+
+/// Waits until the user's state, as `/v4` reports it, is `status`.
+async fn wait_for_state(api: &reqwest::Client, base: &str, key: &str, status: &str) {
+    let start = Instant::now();
+    loop {
+        let sig = server::im::usersig::generate(
+            1_400_000_001,
+            key,
+            "administrator",
+            server::unix_now(),
+            3600,
+            None,
+        );
+        let answer: serde_json::Value = api
+            .post(format!("{base}/v4/openim/querystate?sdkappid=1400000001&identifier=administrator&usersig={sig}&random=1&contenttype=json"))
+            .body(json!({"To_Account": ["alice"]}).to_string())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if answer["QueryResult"][0]["Status"] == status {
+            return;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "{answer}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_virtual_phone_shows_step5_and_the_troubleshooter_explains_a_logout() {
+    let server = start_server().await;
+    let base = &server.base;
+    let api = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    create_owner(&api, base).await;
+    let res = api
+        .post(format!("{base}/api/v1/session"))
+        .json(&json!({"username": "owner", "password": "correct horse battery"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+    let app: serde_json::Value = api
+        .post(format!("{base}/api/v1/apps"))
+        .json(&json!({"name": "Demo"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = app["secret_key"].as_str().unwrap().to_owned();
+    let res = api
+        .put(format!("{base}/api/v1/apps/1400000001/platforms"))
+        .json(&json!({"platforms": ["android"]}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+    let sandbox: serde_json::Value = api
+        .post(format!("{base}/sandbox/mipush/apps"))
+        .json(&json!({"package_name": "com.example.im"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let cert: serde_json::Value = api
+        .post(format!("{base}/api/v1/apps/1400000001/certificates"))
+        .json(
+            &json!({"vendor": "xiaomi", "package_name": "com.example.im",
+            "app_id": sandbox["app_id"], "app_secret": sandbox["app_secret"], "region": "sandbox"}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let cert_id = cert["id"].as_i64().unwrap();
+    v4(
+        &api,
+        base,
+        &key,
+        "im_open_login_svc/account_import",
+        json!({"UserID": "bob"}),
+    )
+    .await;
+
+    let driver = start_driver().await;
+    let b = Browser::start(&driver.url, &temp_dir("profile-phone"), true).await;
+    sign_in(&b, base, "owner", "correct horse battery").await;
+    b.wait_for_url("/apps").await;
+
+    // Step4: the phone registers, logs alice in, reports its regId with the certificate ID.
+    b.goto(&format!("{base}/apps/1400000001/phone")).await;
+    b.wait_hydrated().await;
+    b.select("#phone-certificate", &cert_id.to_string()).await;
+    b.fill("#phone-user", "alice").await;
+    b.click("#phone-sign-in").await;
+    b.wait_for("#phone[data-running=true]").await;
+    let reg_id = b.text("#phone-reg-id").await;
+
+    // The app is open: the message arrives in it.
+    send_text(&api, base, &key, "hello while open", 1).await;
+    b.wait_for_text("hello while open").await;
+    assert!(
+        b.find("#phone-shade").await.is_none(),
+        "no push while the app is open"
+    );
+
+    // Step5: the app is killed, the user still logged in; the certificate becomes effective
+    // (4 s here); the next message arrives as a notification.
+    b.click("#kill-app").await;
+    b.wait_for("#phone[data-running=false]").await;
+    wait_for_state(&api, base, &key, "PushOnline").await;
+    let start = Instant::now();
+    loop {
+        let c: serde_json::Value = api
+            .get(format!(
+                "{base}/api/v1/apps/1400000001/certificates/{cert_id}"
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if c["status"] == "effective" {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "{c}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    send_text(&api, base, &key, "hello while killed", 2).await;
+    b.wait_for("#phone-shade").await;
+    b.wait_for_text("hello while killed").await;
+    assert!(b.text("#phone-shade").await.contains("a new message"));
+
+    // Opened again: the app catches up in-band.
+    b.click("#open-app").await;
+    b.wait_for("#phone[data-running=true]").await;
+    let start = Instant::now();
+    while !b.text("#in-app").await.contains("hello while killed") {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{}",
+            b.text("#in-app").await
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // Logged out: no push for the next message, and 排查 says why.
+    b.click("#phone-logout").await;
+    b.wait_for_text("已登出").await;
+    send_text(&api, base, &key, "after logout", 3).await;
+    b.goto(&format!("{base}/apps/1400000001/diagnose?user_id=alice"))
+        .await;
+    b.wait_hydrated().await;
+    b.wait_for("li[data-check=login][data-verdict=fail]").await;
+    assert!(
+        b.text("li[data-check=login]")
+            .await
+            .contains("登出的用户不接收离线推送")
+    );
+    b.wait_for("#messages li[data-reason=user_logged_out]")
+        .await;
+    assert!(b.text("li[data-check=certificate]").await.contains("✔"));
+    assert!(b.text("li[data-check=delivery]").await.contains("✔"));
+    let export = b.text("#export").await;
+    assert!(
+        export.contains("User ID: alice") && export.contains(&format!("Certificate ID: {cert_id}")),
+        "{export}"
+    );
+
+    // The devices page keeps the unbound token, with a test push to that device.
+    b.goto(&format!("{base}/apps/1400000001/devices?user_id=alice"))
+        .await;
+    b.wait_hydrated().await;
+    assert!(b.text("#devices").await.contains("已解绑"));
+    b.click("a.test-device").await;
+    b.wait_for("#send-test-push").await;
+    b.wait_hydrated().await;
+    let prefilled = b
+        .script("const done = arguments[0]; done(document.querySelector(\"textarea[name='draft[reg_ids]']\").value)")
+        .await;
+    assert_eq!(
+        prefilled.as_str().unwrap_or_default(),
+        reg_id,
+        "{prefilled}"
+    );
+    b.assert_console_clean().await;
+    b.quit().await;
+}
