@@ -17,6 +17,8 @@ pub struct Settings {
     pub cert_activation_delay: Duration,
     pub secret_key_file: PathBuf,
     pub mipush_base_url: Option<String>,
+    /// The most receivers a `/v4` batchsendmsg takes (Tencent's limit, 500, by default).
+    pub batchsend_max: usize,
     pub session: SessionSettings,
     pub leptos: LeptosOptions,
 }
@@ -35,7 +37,7 @@ pub struct SessionSettings {
     pub secure_cookie: bool,
 }
 
-const KEYS: [&str; 12] = [
+const KEYS: [&str; 13] = [
     "DATABASE_URL",
     "PUSHDESK_ADDR",
     "PUSHDESK_SANDBOX",
@@ -45,6 +47,7 @@ const KEYS: [&str; 12] = [
     "PUSHDESK_SESSION_IDLE_SECS",
     "PUSHDESK_SECURE_COOKIE",
     "PUSHDESK_DB_MAX_CONNECTIONS",
+    "PUSHDESK_BATCHSEND_MAX",
     "LEPTOS_SITE_ROOT",
     "LEPTOS_SITE_PKG_DIR",
     "LEPTOS_ENV",
@@ -84,6 +87,11 @@ impl Settings {
             10,
             "PUSHDESK_DB_MAX_CONNECTIONS",
         )?;
+        let batchsend_max =
+            parse_u64(get("PUSHDESK_BATCHSEND_MAX"), 500, "PUSHDESK_BATCHSEND_MAX")?;
+        if !(1..=100_000).contains(&batchsend_max) {
+            bail!("PUSHDESK_BATCHSEND_MAX must be between 1 and 100000");
+        }
         let env = match get("LEPTOS_ENV") {
             Some(v) if v.eq_ignore_ascii_case("dev") || v.eq_ignore_ascii_case("development") => {
                 Env::DEV
@@ -111,6 +119,7 @@ impl Settings {
                 get("PUSHDESK_SECRET_KEY_FILE").unwrap_or("data/secret.key"),
             ),
             mipush_base_url: get("PUSHDESK_MIPUSH_BASE_URL").map(str::to_owned),
+            batchsend_max: batchsend_max as usize,
             session: SessionSettings {
                 idle_timeout: Duration::from_secs(idle),
                 secure_cookie: parse_flag(get("PUSHDESK_SECURE_COOKIE"), "PUSHDESK_SECURE_COOKIE")?,

@@ -60,6 +60,8 @@ pub struct Services {
     /// (SDKAppID, user) whose connections on this instance have something to do: a message
     /// arrived, or a login ended. Connections on other instances find out by polling.
     user_events: tokio::sync::broadcast::Sender<(i64, String)>,
+    /// The most receivers a `/v4` batchsendmsg takes.
+    batchsend_max: usize,
 }
 
 impl Services {
@@ -79,6 +81,7 @@ impl Services {
             postgres,
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
             user_events: tokio::sync::broadcast::channel(1024).0,
+            batchsend_max: 500,
             db,
             secrets,
             passwords,
@@ -92,6 +95,15 @@ impl Services {
 }
 
 impl Services {
+    pub fn with_batchsend_max(mut self, max: usize) -> Self {
+        self.batchsend_max = max;
+        self
+    }
+
+    pub fn batchsend_max(&self) -> usize {
+        self.batchsend_max
+    }
+
     /// Wakes the outbox worker; see [`crate::startup`].
     pub fn outbox_wake(&self) -> Arc<tokio::sync::Notify> {
         self.outbox_wake.clone()

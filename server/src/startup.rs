@@ -48,15 +48,18 @@ pub async fn services(
         sandbox_base: format!("http://{host}/sandbox/mipush"),
     };
     let mipush = MiPushClient::new(endpoints, Duration::from_secs(10), RetryPolicy::default());
-    let services = Arc::new(Services::new(
-        db.pool.clone(),
-        secrets,
-        Passwords::new(hashing),
-        mipush,
-        settings.sandbox,
-        settings.cert_activation_delay,
-        settings.database.url.starts_with("postgres"),
-    ));
+    let services = Arc::new(
+        Services::new(
+            db.pool.clone(),
+            secrets,
+            Passwords::new(hashing),
+            mipush,
+            settings.sandbox,
+            settings.cert_activation_delay,
+            settings.database.url.starts_with("postgres"),
+        )
+        .with_batchsend_max(settings.batchsend_max),
+    );
     Ok((db, services))
 }
 
