@@ -160,6 +160,18 @@ impl Dispatcher {
 
 /// Whether MiPush said this regId is no longer valid: listed bad, or the only kind of target of
 /// a call refused with 20301 (no valid targets).
+/// Whether a call that failed is worth making again later: the vendor was unreachable, slow,
+/// overloaded or said "try again" — not when it refused the request.
+pub fn worth_retrying(
+    outcome: &Result<crate::vendors::mipush::MiResponse, TransportError>,
+) -> bool {
+    match outcome {
+        Ok(r) => !r.is_ok() && r.code.is_transient(),
+        Err(TransportError::Http { status, .. }) => *status >= 500 || *status == 429,
+        Err(_) => true,
+    }
+}
+
 fn token_gone(
     outcome: &Result<crate::vendors::mipush::MiResponse, TransportError>,
     reg_id: &str,

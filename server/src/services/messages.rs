@@ -2,6 +2,9 @@
 //! written in the same transaction as the message (an outbox), then sent by the outbox worker
 //! through the one delivery path.
 
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
+
 use app::domain::{
     CertificateSettings, CheckState, DEFAULT_TITLE, PushOutcome, Vendor, parse_user_id,
 };
@@ -9,17 +12,22 @@ use app::domain::{
 use super::Services;
 use super::certificates::serving;
 use crate::crypto::{random_bytes, token_digest};
-use crate::dispatch::{Delivery, Target};
+use crate::dispatch::{Delivery, Target, worth_retrying};
 use crate::im::{RestError, usersig};
 use crate::store::certificates as certs;
 use crate::store::im as sessions;
-use crate::store::outbox::{self, NewMessage};
+use crate::store::outbox::{self, LoginState, NewMessage, NewPush, Receiver};
 use crate::store::push::{self as records, NewRecord};
 use crate::unix_now;
 use crate::vendors::mipush::{AppSecret, Notification};
 
 /// The identifier whose UserSig authorizes `/v4` calls (Tencent's default App admin).
 pub const ADMIN_IDENTIFIER: &str = "administrator";
+
+/// A push the vendor could not take (5xx, timeout, "busy") is tried again after this long, for
+/// as long as its message is younger than [`RETRY_FOR`].
+const RETRY_AFTER: i64 = 5;
+const RETRY_FOR: i64 = 3600;
 
 /// Tencent de-duplicates a resent message (same sender, MsgRandom and content) for 120 s.
 const DEDUP_WINDOW: i64 = 120;
@@ -165,7 +173,8 @@ impl Services {
 
     /// Stores the message for each receiver and decides, in the same transaction, which of
     /// their devices get a vendor push (queued in the outbox) and why the others do not (a
-    /// `skipped` push record). A resend within 120 s answers as the first send did.
+    /// `skipped` push record). A resend within 120 s answers as the first send did. The whole
+    /// call is one transaction, its reads a handful of set queries whatever the receiver count.
     pub async fn rest_send(
         &self,
         sdkappid: i64,
@@ -193,183 +202,177 @@ impl Services {
             .clone()
             .filter(|d| !d.is_empty())
             .unwrap_or_else(|| msg.text.clone());
-        let single = to.len() == 1;
         // One MsgSeq and one notify_id for the whole call: a batch has one MsgKey (as Tencent
         // answers), and its pushes share their content, so they go out together.
         let seq = msg
             .seq
             .unwrap_or_else(|| i64::from(u32::from_le_bytes(random4())) & 0x7fff_ffff);
         let notify_id = i64::from(u32::from_le_bytes(random4()) & 0x7fff_ffff);
-        let mut acks = Vec::with_capacity(to.len());
-        let mut queued = false;
-        for user in to {
-            if !sessions::account_exists(&self.db, sdkappid, user).await? {
-                if single {
-                    return Err(RestError::new(
-                        90012,
-                        "To_Account is not registered or does not exist",
-                    ));
-                }
-                acks.push(SendAck {
-                    to_account: user.clone(),
-                    msg_time: now,
-                    msg_key: String::new(),
-                    error: Some(90012),
-                });
-                continue;
-            }
-            if let Some((seq, time)) = outbox::duplicate(
-                &self.db,
-                sdkappid,
-                &from,
-                msg.random,
-                &hash_for(&hash, user),
-                now - DEDUP_WINDOW,
-            )
-            .await?
-            {
-                acks.push(SendAck {
-                    to_account: user.clone(),
-                    msg_time: time,
-                    msg_key: format!("{seq}_{}_{time}", msg.random),
-                    error: None,
-                });
-                continue;
-            }
-            let mut tx = self.db.begin().await.map_err(db)?;
-            let message_id = outbox::insert_message(
-                &mut *tx,
-                &NewMessage {
-                    sdkappid,
-                    from_account: &from,
-                    to_account: user,
-                    msg_seq: seq,
-                    msg_random: msg.random,
-                    msg_time: now,
-                    content_hash: &hash_for(&hash, user),
-                    body: &msg.body,
-                    push_title: &title,
-                    push_desc: &desc,
-                    push_ext: msg.push.ext.as_deref().unwrap_or_default(),
-                    channel_id: msg.push.channel_id.as_deref(),
-                    sound: msg.push.sound.as_deref(),
-                    notify_id,
-                },
-            )
-            .await?;
-            let key = format!("{seq}_{}_{now}", msg.random);
-            let skipped = self
-                .decide(&mut tx, sdkappid, message_id, user, msg.push.push_flag, now)
-                .await?;
-            let mut rows = Vec::new();
-            for (certificate_id, token, reason) in &skipped {
-                rows.push(NewRecord {
-                    sdkappid,
-                    certificate_id: *certificate_id,
-                    kind: "offline",
-                    user_id: Some(user),
-                    reg_id: token,
-                    title: &title,
-                    description: &desc,
-                    outcome: PushOutcome::Skipped.as_str(),
-                    reason,
-                    vendor_code: None,
-                    message_id: None,
-                    trace_id: None,
-                    attempts: 0,
-                    latency_ms: 0,
-                    sent_by: None,
-                    request_id: None,
-                    msg_key: Some(&key),
-                });
-            }
-            records::insert_records(&mut tx, &rows, now).await?;
-            tx.commit().await.map_err(db)?;
-            for _ in &skipped {
-                self.metrics
-                    .count_push("xiaomi", PushOutcome::Skipped, None);
-            }
-            queued = true;
-            self.user_event(sdkappid, user);
-            acks.push(SendAck {
-                to_account: user.clone(),
-                msg_time: now,
-                msg_key: key,
-                error: None,
-            });
+        let key = format!("{seq}_{}_{now}", msg.random);
+
+        // Each receiver once, in the order given.
+        let mut seen = HashSet::new();
+        let names: Vec<String> = to
+            .iter()
+            .filter(|u| seen.insert(u.as_str()))
+            .cloned()
+            .collect();
+        let existing = outbox::existing_accounts(&self.db, sdkappid, &names).await?;
+        if to.len() == 1 && existing.is_empty() {
+            return Err(RestError::new(
+                90012,
+                "To_Account is not registered or does not exist",
+            ));
         }
-        if queued {
+        let hashes: Vec<String> = names.iter().map(|u| hash_for(&hash, u)).collect();
+        let resent = outbox::duplicates(
+            &self.db,
+            sdkappid,
+            &from,
+            msg.random,
+            &hashes,
+            now - DEDUP_WINDOW,
+        )
+        .await?;
+        let fresh: Vec<(&String, &String)> = names
+            .iter()
+            .zip(&hashes)
+            .filter(|(u, h)| existing.contains(*u) && !resent.contains_key(*h))
+            .collect();
+        let fresh_users: Vec<String> = fresh.iter().map(|(u, _)| (*u).clone()).collect();
+        let devices = outbox::receivers_of(&self.db, sdkappid, &fresh_users).await?;
+        let logins = outbox::login_states(&self.db, sdkappid, &fresh_users, now).await?;
+        let mut certificates = HashMap::new();
+        let mut by_user: HashMap<&str, Vec<&Receiver>> = HashMap::new();
+        for (user, r) in &devices {
+            by_user.entry(user.as_str()).or_default().push(r);
+            if let Entry::Vacant(slot) = certificates.entry(r.certificate_id) {
+                slot.insert(
+                    self.certificate_state(sdkappid, r.certificate_id, now)
+                        .await?,
+                );
+            }
+        }
+
+        let new_messages: Vec<NewMessage> = fresh
+            .iter()
+            .map(|(user, hash)| NewMessage {
+                sdkappid,
+                from_account: &from,
+                to_account: user,
+                msg_seq: seq,
+                msg_random: msg.random,
+                msg_time: now,
+                content_hash: hash,
+                body: &msg.body,
+                push_title: &title,
+                push_desc: &desc,
+                push_ext: msg.push.ext.as_deref().unwrap_or_default(),
+                channel_id: msg.push.channel_id.as_deref(),
+                sound: msg.push.sound.as_deref(),
+                notify_id,
+            })
+            .collect();
+        let mut pushes = Vec::new();
+        let mut skipped = Vec::new();
+        let mut tx = self.db.begin().await.map_err(db)?;
+        let ids = outbox::insert_messages(&mut tx, &new_messages).await?;
+        for ((user, _), message_id) in fresh.iter().zip(&ids) {
+            let mine = by_user.get(user.as_str()).into_iter().flatten().copied();
+            let login = logins.get(*user).cloned().unwrap_or_default();
+            decide(
+                *message_id,
+                user,
+                mine,
+                &login,
+                &certificates,
+                msg.push.push_flag,
+                now,
+                &mut pushes,
+                &mut skipped,
+            );
+        }
+        outbox::enqueue_many(&mut tx, &pushes, now).await?;
+        let rows: Vec<NewRecord> = skipped
+            .iter()
+            .map(|(user, certificate_id, token, reason)| NewRecord {
+                sdkappid,
+                certificate_id: *certificate_id,
+                kind: "offline",
+                user_id: Some(user),
+                reg_id: token,
+                title: &title,
+                description: &desc,
+                outcome: PushOutcome::Skipped.as_str(),
+                reason,
+                vendor_code: None,
+                message_id: None,
+                trace_id: None,
+                attempts: 0,
+                latency_ms: 0,
+                sent_by: None,
+                request_id: None,
+                msg_key: Some(&key),
+            })
+            .collect();
+        records::insert_records(&mut tx, &rows, now).await?;
+        tx.commit().await.map_err(db)?;
+        for _ in &skipped {
+            self.metrics
+                .count_push("xiaomi", PushOutcome::Skipped, None);
+        }
+        for user in &fresh_users {
+            self.user_event(sdkappid, user);
+        }
+        if !pushes.is_empty() {
             self.outbox_wake.notify_one();
         }
-        Ok(acks)
+        Ok(names
+            .iter()
+            .zip(&hashes)
+            .map(|(user, hash)| {
+                let (msg_key, msg_time, error) = if !existing.contains(user) {
+                    (String::new(), now, Some(90012))
+                } else if let Some((seq, time)) = resent.get(hash) {
+                    (format!("{seq}_{}_{time}", msg.random), *time, None)
+                } else {
+                    (key.clone(), now, None)
+                };
+                SendAck {
+                    to_account: user.clone(),
+                    msg_time,
+                    msg_key,
+                    error,
+                }
+            })
+            .collect())
     }
 
-    /// The push decision for one receiver: outbox rows for devices that can be pushed, and the
-    /// skipped ones as (certificate, token, reason), online devices among them.
-    async fn decide(
+    /// Whether pushes can go through a certificate now, or why not.
+    async fn certificate_state(
         &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
         sdkappid: i64,
-        message_id: i64,
-        user: &str,
-        push_flag: i64,
+        certificate_id: i64,
         now: i64,
-    ) -> Result<Vec<(Option<i64>, String, String)>, RestError> {
-        let receivers = outbox::bound_tokens(&mut **tx, sdkappid, user).await?;
-        if receivers.is_empty() {
-            let reason = if sessions::is_online(&mut **tx, sdkappid, user, now).await? {
-                "online"
-            } else {
-                match outbox::last_session_state(&mut **tx, sdkappid, user)
-                    .await?
-                    .as_deref()
-                {
-                    Some("logged_out") => "user_logged_out",
-                    Some("kicked") => "kicked",
-                    _ => "no_token",
-                }
-            };
-            return Ok(vec![(None, String::new(), reason.to_owned())]);
+    ) -> Result<Result<(), &'static str>, RestError> {
+        let Some(cert) = certs::get(&self.db, sdkappid, certificate_id).await? else {
+            return Ok(Err("certificate_deleted"));
+        };
+        if !Vendor::parse(&cert.vendor).is_ok_and(Vendor::sends) {
+            return Ok(Err("vendor_not_supported"));
         }
-        let mut skipped = Vec::new();
-        for r in receivers {
-            // The app is alive on that device: the message arrives in-band.
-            if r.online_until > now {
-                skipped.push((Some(r.certificate_id), r.token, "online".to_owned()));
-                continue;
-            }
-            if r.bad_at.is_some() {
-                skipped.push((Some(r.certificate_id), r.token, "token_invalid".to_owned()));
-                continue;
-            }
-            if push_flag == 1 {
-                skipped.push((Some(r.certificate_id), r.token, "push_flag_off".to_owned()));
-                continue;
-            }
-            let Some(cert) = certs::get(&mut **tx, sdkappid, r.certificate_id).await? else {
-                skipped.push((None, r.token, "certificate_deleted".to_owned()));
-                continue;
-            };
-            if !Vendor::parse(&cert.vendor).is_ok_and(Vendor::sends) {
-                skipped.push((Some(cert.id), r.token, "vendor_not_supported".to_owned()));
-                continue;
-            }
-            let versions = certs::versions(&mut **tx, cert.id).await?;
-            if serving(&versions, now).is_none() {
-                let refused = versions
-                    .last()
-                    .is_some_and(|v| v.check_state == CheckState::Invalid.as_str());
-                let reason = if refused {
-                    "certificate_invalid"
-                } else {
-                    "certificate_pending"
-                };
-                skipped.push((Some(cert.id), r.token, reason.to_owned()));
-                continue;
-            }
-            outbox::enqueue(&mut **tx, message_id, cert.id, user, &r.token, now).await?;
+        let versions = certs::versions(&self.db, cert.id).await?;
+        if serving(&versions, now).is_some() {
+            return Ok(Ok(()));
         }
-        Ok(skipped)
+        let refused = versions
+            .last()
+            .is_some_and(|v| v.check_state == CheckState::Invalid.as_str());
+        Ok(Err(if refused {
+            "certificate_invalid"
+        } else {
+            "certificate_pending"
+        }))
     }
 
     /// One round of the outbox worker: claims what is due, sends it in batches of identical
@@ -387,15 +390,29 @@ impl Services {
                 .iter()
                 .position(|r| !same_push(r, head))
                 .map_or(rows.len(), |n| start + n);
-            self.push_batch(&rows[start..end]).await?;
-            let ids: Vec<i64> = rows[start..end].iter().map(|r| r.id).collect();
-            outbox::mark_done(&self.db, &ids).await?;
+            let batch = &rows[start..end];
+            let failed = self.push_batch(batch).await?;
+            // What the vendor could not take now goes back to the outbox, due again later,
+            // until the message is too old to be worth a notification.
+            let mut later = Vec::new();
+            let mut done = Vec::new();
+            for (r, failed) in batch.iter().zip(&failed) {
+                if *failed && r.msg_time > now - RETRY_FOR {
+                    later.push(r.id);
+                } else {
+                    done.push(r.id);
+                }
+            }
+            outbox::mark_done(&self.db, &done).await?;
+            outbox::release(&self.db, &later, unix_now() + RETRY_AFTER).await?;
             start = end;
         }
         Ok(count)
     }
 
-    async fn push_batch(&self, batch: &[outbox::Claimed]) -> Result<(), RestError> {
+    /// Sends one batch of identical pushes; for each row, whether its call failed in a way
+    /// worth trying again later.
+    async fn push_batch(&self, batch: &[outbox::Claimed]) -> Result<Vec<bool>, RestError> {
         let head = &batch[0];
         let versions = certs::versions(&self.db, head.certificate_id).await?;
         let Some(version) = serving(&versions, unix_now()) else {
@@ -429,7 +446,7 @@ impl Services {
             let mut tx = self.db.begin().await.map_err(db)?;
             records::insert_records(&mut tx, &rows, unix_now()).await?;
             tx.commit().await.map_err(db)?;
-            return Ok(());
+            return Ok(vec![false; batch.len()]);
         };
         let settings: CertificateSettings = serde_json::from_str(&version.settings).map_err(db)?;
         let secret = AppSecret::new(
@@ -456,7 +473,8 @@ impl Services {
                 msg_key: Some(format!("{}_{}_{}", r.msg_seq, r.msg_random, r.msg_time)),
             })
             .collect();
-        self.dispatcher
+        let reports = self
+            .dispatcher
             .deliver(Delivery {
                 sdkappid: head.sdkappid,
                 certificate_id: head.certificate_id,
@@ -468,7 +486,74 @@ impl Services {
                 sent_by: None,
             })
             .await?;
-        Ok(())
+        let mut failed = Vec::with_capacity(batch.len());
+        for report in &reports {
+            let retry = worth_retrying(&report.exchange.outcome);
+            failed.extend(std::iter::repeat_n(retry, report.record_ids.len()));
+        }
+        Ok(failed)
+    }
+}
+
+/// A skipped push: (user, certificate, token, reason).
+type Skipped<'a> = (&'a str, Option<i64>, String, &'static str);
+
+/// The push decision for one receiver's devices: an outbox row for each device that can be
+/// pushed, a skipped record for each that cannot (online ones included), and one record for a
+/// receiver without any device, saying why.
+#[allow(clippy::too_many_arguments)]
+fn decide<'a>(
+    message_id: i64,
+    user: &'a str,
+    devices: impl Iterator<Item = &'a Receiver>,
+    login: &LoginState,
+    certificates: &HashMap<i64, Result<(), &'static str>>,
+    push_flag: i64,
+    now: i64,
+    pushes: &mut Vec<NewPush<'a>>,
+    skipped: &mut Vec<Skipped<'a>>,
+) {
+    let mut any = false;
+    for r in devices {
+        any = true;
+        let skip = |reason| (user, Some(r.certificate_id), r.token.clone(), reason);
+        // The app is alive on that device: the message arrives in-band.
+        if r.online_until > now {
+            skipped.push(skip("online"));
+        } else if r.bad_at.is_some() {
+            skipped.push(skip("token_invalid"));
+        } else if push_flag == 1 {
+            skipped.push(skip("push_flag_off"));
+        } else {
+            match certificates
+                .get(&r.certificate_id)
+                .copied()
+                .unwrap_or(Err("certificate_deleted"))
+            {
+                Ok(()) => pushes.push(NewPush {
+                    message_id,
+                    certificate_id: r.certificate_id,
+                    user_id: user,
+                    token: &r.token,
+                }),
+                Err("certificate_deleted") => {
+                    skipped.push((user, None, r.token.clone(), "certificate_deleted"))
+                }
+                Err(reason) => skipped.push(skip(reason)),
+            }
+        }
+    }
+    if !any {
+        let reason = if login.online {
+            "online"
+        } else {
+            match login.latest.as_deref() {
+                Some("logged_out") => "user_logged_out",
+                Some("kicked") => "kicked",
+                _ => "no_token",
+            }
+        };
+        skipped.push((user, None, String::new(), reason));
     }
 }
 

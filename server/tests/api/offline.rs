@@ -136,6 +136,41 @@ async fn records(app: &TestApp, query: &str) -> Vec<Value> {
     page["items"].as_array().unwrap().clone()
 }
 
+/// Two numbers from one SQL query on the test's database.
+async fn count(app: &TestApp, sql: &str) -> (i64, i64) {
+    use sqlx::Connection;
+    let mut db = sqlx::AnyConnection::connect(&app.database_url)
+        .await
+        .unwrap();
+    sqlx::query_as(sql).fetch_one(&mut db).await.unwrap()
+}
+
+/// Waits until the sandbox delivered `n` notifications and `n` accepted pushes are recorded
+/// (60 s at most): (vendor calls accepted, devices delivered to), as MiPush's side counts them.
+async fn wait_for_deliveries(app: &TestApp, n: i64) -> (i64, i64) {
+    let start = Instant::now();
+    loop {
+        let (calls, delivered) = count(
+            app,
+            "SELECT COUNT(*), CAST(COALESCE(SUM(delivered), 0) AS BIGINT) FROM sandbox_messages",
+        )
+        .await;
+        let (recorded, _) = count(
+            app,
+            "SELECT COUNT(*), CAST(0 AS BIGINT) FROM push_records WHERE outcome = 'accepted'",
+        )
+        .await;
+        if delivered >= n && recorded >= n {
+            return (calls, delivered);
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "{delivered} of {n} after 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -404,6 +439,56 @@ on_both_engines! {
         }
         assert_eq!(app.get("/api/v1/apps/1400009999/diagnose?user_id=alice").await.status(), StatusCode::NOT_FOUND);
         assert_eq!(app.get("/api/v1/apps/1400000001/devices").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+
+    #[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "0", "PUSHDESK_BATCHSEND_MAX" = "2500")]
+    async fn a_batch_to_2500_offline_users_goes_out_in_three_vendor_calls_once_each(app) {
+        let f = fixture(&app, 2500).await;
+        ok(&v4(&app, &f, "im_open_login_svc/account_import", json!({"UserID": "bob"})).await);
+        let users: Vec<String> = (0..2500).map(|i| format!("user{i:04}")).collect();
+        for (user, reg_id) in users.iter().zip(&f.reg_ids) {
+            login(&app, &f, user, reg_id).await;
+        }
+        let mut body = text_msg("x", "to all 2,500", 8001);
+        body["To_Account"] = json!(users);
+        ok(&v4(&app, &f, "openim/batchsendmsg", body).await);
+        let (calls, delivered) = wait_for_deliveries(&app, 2500).await;
+        assert_eq!(calls, 3, "1000 + 1000 + 500 regIds");
+        assert_eq!(delivered, 2500);
+        let (records, devices) = count(&app, "SELECT COUNT(*), COUNT(DISTINCT reg_id) FROM push_records WHERE outcome = 'accepted'").await;
+        assert_eq!((records, devices), (2500, 2500), "each device pushed once");
+        let (shown, phones) = count(&app, "SELECT COUNT(*), COUNT(DISTINCT reg_id) FROM sandbox_notifications").await;
+        assert_eq!((shown, phones), (2500, 2500));
+    }
+
+    #[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "0")]
+    async fn a_vendor_outage_delays_pushes_and_loses_none(app) {
+        let f = fixture(&app, 20).await;
+        ok(&v4(&app, &f, "im_open_login_svc/account_import", json!({"UserID": "bob"})).await);
+        let users: Vec<String> = (0..20).map(|i| format!("user{i:02}")).collect();
+        for (user, reg_id) in users.iter().zip(&f.reg_ids) {
+            login(&app, &f, user, reg_id).await;
+        }
+        // MiPush answers 503 to the next 7 calls: more than one call's 5 attempts.
+        let apps: Value = app.get("/sandbox/mipush/apps").await.json().await.unwrap();
+        let app_id = apps[0]["app_id"].as_str().unwrap();
+        let res = app.client.put(app.url(&format!("/sandbox/mipush/apps/{app_id}/faults")))
+            .json(&json!({"fail_next": 7})).send().await.unwrap();
+        assert!(res.status().is_success());
+        let mut body = text_msg("x", "through the outage", 9001);
+        body["To_Account"] = json!(users);
+        ok(&v4(&app, &f, "openim/batchsendmsg", body).await);
+        let (_, delivered) = wait_for_deliveries(&app, 20).await;
+        assert_eq!(delivered, 20);
+        let (failed, _) = count(&app, "SELECT COUNT(*), CAST(0 AS BIGINT) FROM push_records WHERE outcome = 'failed' AND attempts = 5").await;
+        assert_eq!(failed, 20, "the first round gave up after the policy's 5 attempts");
+        let (accepted, devices) = count(&app, "SELECT COUNT(*), COUNT(DISTINCT reg_id) FROM push_records WHERE outcome = 'accepted'").await;
+        assert_eq!((accepted, devices), (20, 20));
+        for reg_id in &f.reg_ids {
+            assert_eq!(shade(&app, reg_id).await.len(), 1);
+        }
+        let metrics = app.get("/metrics").await.text().await.unwrap();
+        assert!(metrics.lines().any(|l| l.starts_with("pushdesk_pushes_total") && l.contains("outcome=\"failed\"")), "{metrics}");
     }
 
     async fn a_pending_certificate_sends_nothing_and_records_why(app) {
