@@ -22,6 +22,9 @@ pub struct Target {
     pub reg_id: String,
     pub user_id: Option<String>,
     pub msg_key: Option<String>,
+    /// The outbox row this push comes from: done in the transaction that records the answer,
+    /// so a crash after it never sends the push again.
+    pub outbox_id: Option<i64>,
 }
 
 /// Everything one delivery needs: where, with which credentials, what, to whom, and why.
@@ -144,6 +147,10 @@ impl Dispatcher {
             .map(|t| t.reg_id.clone())
             .collect();
         crate::store::outbox::mark_bad(&mut *tx, d.certificate_id, &gone, now).await?;
+        if !worth_retrying(&exchange.outcome) {
+            let done: Vec<i64> = targets.iter().filter_map(|t| t.outbox_id).collect();
+            crate::store::outbox::mark_done(&mut *tx, &done).await?;
+        }
         tx.commit().await?;
         for (outcome, _) in &outcomes {
             self.metrics.count_push("xiaomi", *outcome, code);

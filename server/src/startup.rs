@@ -71,7 +71,7 @@ impl Application {
             .with_context(|| format!("listening on {}", settings.addr))?;
         let (db, services) = services(&settings, listener.local_addr()?).await?;
         spawn_certificate_announcer(services.clone());
-        spawn_outbox_worker(services.clone());
+        spawn_outbox_worker(services.clone(), worker_name(listener.local_addr()?));
         let state = AppState {
             leptos: settings.leptos.clone(),
             services,
@@ -168,12 +168,26 @@ fn spawn_certificate_announcer(services: Arc<Services>) {
     });
 }
 
+/// The name this instance claims outbox rows under: host and port, the same across a restart,
+/// so a restarted instance takes back at once what it held when it died.
+fn worker_name(addr: SocketAddr) -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_default();
+    format!("{host}:{}", addr.port())
+}
+
 /// Sends queued offline pushes: at once when a message queues some, and every second for rows
 /// whose lease ran out (another worker died). Each instance claims under its own name.
-fn spawn_outbox_worker(services: Arc<Services>) {
-    let owner = crate::crypto::random_hex(8);
+fn spawn_outbox_worker(services: Arc<Services>, owner: String) {
     let wake = services.outbox_wake();
     tokio::spawn(async move {
+        match services.reclaim_outbox(&owner).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(rows = n, "resuming offline pushes left by the last run"),
+            Err(e) => tracing::warn!(error = ?e, "reclaiming the outbox"),
+        }
         loop {
             tokio::select! {
                 () = wake.notified() => {},

@@ -5,7 +5,7 @@ use app::domain::{AppError, Platform, Rule, Vendor, parse_device_token, parse_us
 use serde::Serialize;
 
 use super::{Services, db_err, internal};
-use crate::crypto::{new_api_token, random_bytes, token_digest};
+use crate::crypto::{new_api_token, random_hex, token_digest};
 use crate::im::usersig;
 use crate::store::certificates as certs;
 use crate::store::im::{self as store, SessionRow};
@@ -157,7 +157,7 @@ impl Services {
     /// connection supersedes any earlier one of the same login. `None` when the login ended
     /// meanwhile.
     pub async fn sdk_online(&self, login: &SessionRow) -> Result<Option<Connection>, AppError> {
-        let id: String = random_bytes(8).iter().map(|b| format!("{b:02x}")).collect();
+        let id = random_hex(8);
         let until = unix_now() + ONLINE_LEASE;
         if !store::go_online(&self.db, &login.token_digest, &id, until).await? {
             return Ok(None);

@@ -394,20 +394,26 @@ impl Services {
             let failed = self.push_batch(batch).await?;
             // What the vendor could not take now goes back to the outbox, due again later,
             // until the message is too old to be worth a notification.
+            // (The rest were marked done with their answer.)
             let mut later = Vec::new();
-            let mut done = Vec::new();
+            let mut expired = Vec::new();
             for (r, failed) in batch.iter().zip(&failed) {
-                if *failed && r.msg_time > now - RETRY_FOR {
-                    later.push(r.id);
-                } else {
-                    done.push(r.id);
+                match failed {
+                    true if r.msg_time > now - RETRY_FOR => later.push(r.id),
+                    true => expired.push(r.id),
+                    false => {}
                 }
             }
-            outbox::mark_done(&self.db, &done).await?;
+            outbox::mark_done(&self.db, &expired).await?;
             outbox::release(&self.db, &later, unix_now() + RETRY_AFTER).await?;
             start = end;
         }
         Ok(count)
+    }
+
+    /// Rows this worker held when its process died: due again now.
+    pub async fn reclaim_outbox(&self, owner: &str) -> Result<u64, RestError> {
+        Ok(outbox::release_owner(&self.db, owner).await?)
     }
 
     /// Sends one batch of identical pushes; for each row, whether its call failed in a way
@@ -445,6 +451,8 @@ impl Services {
                 .collect();
             let mut tx = self.db.begin().await.map_err(db)?;
             records::insert_records(&mut tx, &rows, unix_now()).await?;
+            let ids: Vec<i64> = batch.iter().map(|r| r.id).collect();
+            outbox::mark_done(&mut *tx, &ids).await?;
             tx.commit().await.map_err(db)?;
             return Ok(vec![false; batch.len()]);
         };
@@ -471,6 +479,7 @@ impl Services {
                 reg_id: r.token.clone(),
                 user_id: Some(r.user_id.clone()),
                 msg_key: Some(format!("{}_{}_{}", r.msg_seq, r.msg_random, r.msg_time)),
+                outbox_id: Some(r.id),
             })
             .collect();
         let reports = self

@@ -155,6 +155,7 @@ impl Services {
                     reg_id,
                     user_id: None,
                     msg_key: None,
+                    outbox_id: None,
                 })
                 .collect(),
             // The devices this user reported with this certificate and is still logged in on.
@@ -167,6 +168,7 @@ impl Services {
                         reg_id: t.token,
                         user_id: Some(user.clone()),
                         msg_key: None,
+                        outbox_id: None,
                     })
                     .collect();
                 if tokens.is_empty() {

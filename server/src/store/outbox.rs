@@ -180,6 +180,22 @@ pub async fn release<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
+/// Releases every pending row leased to `owner`; returns how many.
+pub async fn release_owner<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    owner: &str,
+) -> StoreResult<u64> {
+    let done = sqlx::query(
+        "UPDATE push_outbox SET lease_owner = NULL, lease_until = 0 \
+         WHERE lease_owner = $1 AND state = 'pending'",
+    )
+    .bind(owner)
+    .execute(db)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    Ok(done.rows_affected())
+}
+
 /// A message to the user as the diagnosis traces it.
 #[derive(Debug, Clone, FromRow)]
 pub struct RecentMessage {

@@ -5,6 +5,7 @@ mod apps;
 mod auth;
 mod certificates;
 mod cli;
+mod crash;
 mod im;
 mod mipush;
 mod offline;

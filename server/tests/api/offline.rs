@@ -16,7 +16,7 @@ async fn fixture(app: &TestApp, devices: usize) -> ImFixture {
 }
 
 /// A `/v4` call as a Tencent REST client makes it, signed as the administrator.
-async fn v4(app: &TestApp, f: &ImFixture, api: &str, body: Value) -> Value {
+pub(crate) async fn v4(app: &TestApp, f: &ImFixture, api: &str, body: Value) -> Value {
     v4_as(app, f, api, "administrator", &f.key, &body.to_string()).await
 }
 
@@ -50,7 +50,7 @@ async fn v4_as(
     res.json().await.unwrap()
 }
 
-async fn login(app: &TestApp, f: &ImFixture, user: &str, reg_id: &str) -> String {
+pub(crate) async fn login(app: &TestApp, f: &ImFixture, user: &str, reg_id: &str) -> String {
     let sig = usersig::generate(
         1_400_000_001,
         &f.key,
@@ -79,12 +79,12 @@ async fn login(app: &TestApp, f: &ImFixture, user: &str, reg_id: &str) -> String
     session
 }
 
-fn text_msg(to: &str, text: &str, random: u32) -> Value {
+pub(crate) fn text_msg(to: &str, text: &str, random: u32) -> Value {
     json!({"SyncOtherMachine": 2, "From_Account": "bob", "To_Account": to, "MsgRandom": random,
            "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": text}}]})
 }
 
-async fn shade(app: &TestApp, reg_id: &str) -> Vec<Value> {
+pub(crate) async fn shade(app: &TestApp, reg_id: &str) -> Vec<Value> {
     let path = format!(
         "/sandbox/mipush/devices/{}/notifications",
         form_urlencoded::byte_serialize(reg_id.as_bytes()).collect::<String>()
@@ -137,7 +137,7 @@ async fn records(app: &TestApp, query: &str) -> Vec<Value> {
 }
 
 /// Two numbers from one SQL query on the test's database.
-async fn count(app: &TestApp, sql: &str) -> (i64, i64) {
+pub(crate) async fn count(app: &TestApp, sql: &str) -> (i64, i64) {
     use sqlx::Connection;
     let mut db = sqlx::AnyConnection::connect(&app.database_url)
         .await
@@ -147,7 +147,7 @@ async fn count(app: &TestApp, sql: &str) -> (i64, i64) {
 
 /// Waits until the sandbox delivered `n` notifications and `n` accepted pushes are recorded
 /// (60 s at most): (vendor calls accepted, devices delivered to), as MiPush's side counts them.
-async fn wait_for_deliveries(app: &TestApp, n: i64) -> (i64, i64) {
+pub(crate) async fn wait_for_deliveries(app: &TestApp, n: i64) -> (i64, i64) {
     let start = Instant::now();
     loop {
         let (calls, delivered) = count(
@@ -217,7 +217,7 @@ async fn wait_for_state(app: &TestApp, f: &ImFixture, user: &str, status: &str) 
     }
 }
 
-fn ok(v: &Value) {
+pub(crate) fn ok(v: &Value) {
     assert_eq!(v["ActionStatus"], "OK", "{v}");
     assert_eq!(v["ErrorCode"], 0, "{v}");
 }

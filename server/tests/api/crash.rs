@@ -1,0 +1,169 @@
+//! The real binary killed with SIGKILL while offline pushes are on their way to MiPush, then
+//! started again on the same database and address: every push arrives, none shows twice.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::offline::{count, login, ok, shade, text_msg, v4};
+use crate::support::{Engine, TestApp, fresh_database, im_fixture, new_client, test_dir};
+
+/// A free port, the same for both runs (the worker's name is host and port).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn start(database_url: &str, dir: &std::path::Path, port: u16) -> Running {
+    let child = Command::new(env!("CARGO_BIN_EXE_pushdesk"))
+        .current_dir(dir)
+        .env("DATABASE_URL", database_url)
+        .env("PUSHDESK_ADDR", format!("127.0.0.1:{port}"))
+        .env("PUSHDESK_SANDBOX", "1")
+        .env("PUSHDESK_CERT_ACTIVATION_DELAY", "0")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the pushdesk binary starts");
+    let client = new_client();
+    let start = Instant::now();
+    while client
+        .get(format!("http://127.0.0.1:{port}/healthz"))
+        .send()
+        .await
+        .is_err()
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "pushdesk did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Running(child)
+}
+
+async fn killed_mid_dispatch_and_restarted_delivers_every_push_once(engine: Engine) {
+    const PHONES: usize = 30;
+    sqlx::any::install_default_drivers();
+    let dir = test_dir();
+    let url = fresh_database(engine, &dir).await;
+    let port = free_port();
+    let mut process = start(&url, &dir, port).await;
+    let app = TestApp {
+        base: format!("http://127.0.0.1:{port}"),
+        client: new_client(),
+        database_url: url.clone(),
+        dir: dir.clone(),
+    };
+    let f = im_fixture(&app, PHONES, Some("im_message")).await;
+    ok(&v4(
+        &app,
+        &f,
+        "im_open_login_svc/account_import",
+        json!({"UserID": "bob"}),
+    )
+    .await);
+    let users: Vec<String> = (0..PHONES).map(|i| format!("user{i:02}")).collect();
+    for (user, reg_id) in users.iter().zip(&f.reg_ids) {
+        login(&app, &f, user, reg_id).await;
+    }
+    // Every MiPush call takes 1.5 s: three messages are three calls, one after the other.
+    let apps: serde_json::Value = app.get("/sandbox/mipush/apps").await.json().await.unwrap();
+    let app_id = apps[0]["app_id"].as_str().unwrap();
+    let res = app
+        .client
+        .put(app.url(&format!("/sandbox/mipush/apps/{app_id}/faults")))
+        .json(&json!({"latency_ms": 1500}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+    for (i, text) in ["first", "second", "third"].into_iter().enumerate() {
+        let mut body = text_msg("x", text, 10_000 + i as u32);
+        body["To_Account"] = json!(users);
+        ok(&v4(&app, &f, "openim/batchsendmsg", body).await);
+    }
+
+    // The first call is answered and recorded; the second is on the wire: kill -9.
+    let start_wait = Instant::now();
+    while count(
+        &app,
+        "SELECT COUNT(*), CAST(0 AS BIGINT) FROM push_records WHERE outcome = 'accepted'",
+    )
+    .await
+    .0 == 0
+    {
+        assert!(
+            start_wait.elapsed() < Duration::from_secs(20),
+            "no call answered"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    process.0.kill().unwrap();
+    process.0.wait().unwrap();
+    let (pending, _) = count(
+        &app,
+        "SELECT COUNT(*), CAST(0 AS BIGINT) FROM push_outbox WHERE state = 'pending'",
+    )
+    .await;
+    assert!(pending > 0, "the kill came after the last call");
+
+    // Started again: it takes back what it held and sends it.
+    let _process = start(&url, &dir, port).await;
+    let start_wait = Instant::now();
+    loop {
+        let (pending, _) = count(
+            &app,
+            "SELECT COUNT(*), CAST(0 AS BIGINT) FROM push_outbox WHERE state = 'pending'",
+        )
+        .await;
+        if pending == 0 {
+            break;
+        }
+        assert!(
+            start_wait.elapsed() < Duration::from_secs(30),
+            "{pending} pushes still pending"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for reg_id in &f.reg_ids {
+        let items = shade(&app, reg_id).await;
+        let mut texts: Vec<&str> = items
+            .iter()
+            .map(|n| n["description"].as_str().unwrap())
+            .collect();
+        texts.sort_unstable();
+        assert_eq!(texts, ["first", "second", "third"], "{reg_id}");
+    }
+    let (accepted, distinct) = count(
+        &app,
+        "SELECT COUNT(*), COUNT(DISTINCT reg_id || msg_key) FROM push_records WHERE outcome = 'accepted'",
+    )
+    .await;
+    assert_eq!((accepted, distinct), (3 * PHONES as i64, 3 * PHONES as i64));
+}
+
+#[tokio::test]
+async fn a_killed_server_resumes_its_pushes_on_sqlite() {
+    killed_mid_dispatch_and_restarted_delivers_every_push_once(Engine::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_killed_server_resumes_its_pushes_on_postgres() {
+    killed_mid_dispatch_and_restarted_delivers_every_push_once(Engine::Postgres).await;
+}
