@@ -185,6 +185,15 @@ impl Backend for Services {
     async fn get_app(&self, by: &UserView, sdkappid: &str) -> Result<AppDetail, AppError> {
         self.get_app(by, sdkappid).await
     }
+    async fn set_login_policy(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+        devices_per_platform: &str,
+    ) -> Result<AppDetail, AppError> {
+        self.set_login_policy(by, sdkappid, devices_per_platform)
+            .await
+    }
     async fn set_platforms(
         &self,
         by: &UserView,

@@ -31,6 +31,24 @@ pub async fn save_platforms(
     Ok(app)
 }
 
+/// The multi-device policy: logins of one user active on one platform at once.
+#[server(prefix = "/fn", endpoint = "save_login_policy")]
+pub async fn save_login_policy(
+    sdkappid: String,
+    devices_per_platform: String,
+) -> Result<AppDetail, AppError> {
+    let app = super::as_user(|backend, user| async move {
+        backend
+            .set_login_policy(&user, &sdkappid, &devices_per_platform)
+            .await
+    })
+    .await?;
+    if super::from_html_form() {
+        leptos_axum::redirect(&format!("/apps/{}", app.sdkappid));
+    }
+    Ok(app)
+}
+
 #[server(prefix = "/fn", endpoint = "reveal_secret_key")]
 pub async fn reveal_secret_key(sdkappid: String) -> Result<String, AppError> {
     super::as_user(|backend, user| async move { backend.reveal_secret_key(&user, &sdkappid).await })

@@ -49,6 +49,12 @@ pub trait Backend: Send + Sync + 'static {
         sdkappid: &str,
         platforms: &[String],
     ) -> Result<AppDetail, AppError>;
+    async fn set_login_policy(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+        devices_per_platform: &str,
+    ) -> Result<AppDetail, AppError>;
     async fn reveal_secret_key(&self, by: &UserView, sdkappid: &str) -> Result<String, AppError>;
     /// A UserSig signed with the app's secret key, for trying the client side; owner and admin.
     async fn generate_usersig(

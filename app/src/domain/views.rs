@@ -33,6 +33,8 @@ pub struct AppDetail {
     /// The app secret key with all but its last four characters hidden.
     pub secret_key_masked: String,
     pub created_at: i64,
+    /// The multi-device policy: logins of one user active on one platform at once (1–10).
+    pub devices_per_platform: i64,
 }
 
 /// A newly created app: the one answer that carries its secret key in full.

@@ -2,7 +2,7 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::apps::{GenerateUsersig, RevealSecretKey, SavePlatforms, get_app};
+use crate::api::apps::{GenerateUsersig, RevealSecretKey, SaveLoginPolicy, SavePlatforms, get_app};
 use crate::api::push::load_push_stats;
 use crate::components::{ConsoleLayout, FieldMessage, FormMessage, PushChart};
 use crate::domain::{AppDetail, Platform, format_unix};
@@ -138,6 +138,7 @@ fn AppDetailView(
                 }
             }
         </section>
+        <LoginPolicyCard app=app.clone() can_change=can_configure/>
         <SecretKeyCard app=app.clone() can_reveal=can_configure/>
         <UserSigCard sdkappid=app.sdkappid.to_string() can_generate=can_configure/>
     }
@@ -186,6 +187,42 @@ fn PlatformsForm(app: AppDetail, save: ServerAction<SavePlatforms>) -> impl Into
                 <a class="button" href=cancel>{tr(l, "common.cancel")}</a>
             </div>
         </ActionForm>
+    }
+}
+
+/// 多端登录: how many logins of one user may be active on one platform; a login beyond that
+/// kicks the oldest, whose device then gets no push.
+#[component]
+fn LoginPolicyCard(app: AppDetail, can_change: bool) -> impl IntoView {
+    let l = use_locale();
+    let save = ServerAction::<SaveLoginPolicy>::new();
+    let error = super::action_error(save);
+    let initial = app.devices_per_platform;
+    let current = move || {
+        save.value()
+            .get()
+            .and_then(|r| r.ok())
+            .map_or(initial, |a| a.devices_per_platform)
+    };
+    view! {
+        <section class="card login-policy" id="login-policy">
+            <h2>{tr(l, "app.login_policy")}</h2>
+            <p class="hint">{tr(l, "app.login_policy_hint")}</p>
+            <p>{tr(l, "field.devices_per_platform")}": "<strong id="devices-per-platform">{current}</strong></p>
+            <Show when=move || can_change>
+                <ActionForm action=save>
+                    <input type="hidden" name="sdkappid" value=app.sdkappid.to_string()/>
+                    <div class="inline-form">
+                        <label>{tr(l, "field.devices_per_platform")}
+                            <input type="number" name="devices_per_platform" min="1" max="10" value=initial required/>
+                        </label>
+                        <button type="submit" class="primary" id="save-login-policy">{tr(l, "common.save")}</button>
+                    </div>
+                    <FieldMessage error=error field="devices_per_platform"/>
+                    <FormMessage error=error/>
+                </ActionForm>
+            </Show>
+        </section>
     }
 }
 

@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/apps", get(list_apps).post(create_app))
         .route("/apps/{sdkappid}", get(get_app))
         .route("/apps/{sdkappid}/platforms", put(set_platforms))
+        .route("/apps/{sdkappid}/login-policy", put(set_login_policy))
         .route(
             "/apps/{sdkappid}/secret-key/reveal",
             post(reveal_secret_key),
@@ -347,6 +348,39 @@ async fn set_platforms(
     let app = state
         .services
         .set_platforms(&caller.user, &sdkappid, &platforms)
+        .await
+        .map_err(|e| caller.fail(e))?;
+    Ok(Json(app))
+}
+
+/// A number or its text, as a form or a JSON client sends it.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum NumberOrText {
+    Number(i64),
+    Text(String),
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LoginPolicyBody {
+    devices_per_platform: Option<NumberOrText>,
+}
+
+async fn set_login_policy(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(sdkappid): Path<String>,
+    Body(body): Body<LoginPolicyBody>,
+) -> ApiResult<impl IntoResponse> {
+    let devices = match body.devices_per_platform {
+        Some(NumberOrText::Number(n)) => n.to_string(),
+        Some(NumberOrText::Text(t)) => t,
+        None => String::new(),
+    };
+    let app = state
+        .services
+        .set_login_policy(&caller.user, &sdkappid, &devices)
         .await
         .map_err(|e| caller.fail(e))?;
     Ok(Json(app))

@@ -14,6 +14,10 @@ fn sdkappid_of(row: &AppRow) -> Result<Sdkappid, AppError> {
     Sdkappid::from_i64(row.sdkappid).map_err(|_| internal("stored sdkappid", row.sdkappid))
 }
 
+/// Devices per platform the policy allows (Tencent's editions offer up to 10).
+const MIN_DEVICES: i64 = 1;
+const MAX_DEVICES: i64 = 10;
+
 impl Services {
     pub async fn list_apps(&self, _by: &UserView) -> Result<Vec<AppSummary>, AppError> {
         store::apps::list(&self.db)
@@ -85,6 +89,7 @@ impl Services {
             platforms: Platform::split(&row.platforms),
             secret_key_masked: secret.masked(),
             created_at: row.created_at,
+            devices_per_platform: row.devices_per_platform,
         })
     }
 
@@ -113,6 +118,43 @@ impl Services {
             action: "platforms_changed",
             object: &format!("app:{id}"),
             detail: &joined,
+        };
+        store::audit::insert(&mut *tx, event, now).await?;
+        tx.commit().await.map_err(db_err)?;
+        self.get_app(by, sdkappid).await
+    }
+
+    /// The multi-device policy: how many logins of one user may be active on one platform.
+    pub async fn set_login_policy(
+        &self,
+        by: &UserView,
+        sdkappid: &str,
+        devices_per_platform: &str,
+    ) -> Result<AppDetail, AppError> {
+        require(by.role.can_configure())?;
+        let id = Sdkappid::parse(sdkappid)?;
+        let range = Rule::Range {
+            min: MIN_DEVICES,
+            max: MAX_DEVICES,
+        };
+        let devices = match devices_per_platform.trim() {
+            "" => return Err(AppError::invalid("devices_per_platform", Rule::Required)),
+            raw => raw
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (MIN_DEVICES..=MAX_DEVICES).contains(n))
+                .ok_or_else(|| AppError::invalid("devices_per_platform", range))?,
+        };
+        let now = unix_now();
+        let mut tx = self.db.begin().await.map_err(db_err)?;
+        if !store::apps::set_devices_per_platform(&mut *tx, id.get(), devices, now).await? {
+            return Err(AppError::NotFound);
+        }
+        let event = NewEvent {
+            actor: &by.username,
+            action: "login_policy_changed",
+            object: &format!("app:{id}"),
+            detail: &devices.to_string(),
         };
         store::audit::insert(&mut *tx, event, now).await?;
         tx.commit().await.map_err(db_err)?;

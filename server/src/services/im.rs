@@ -76,8 +76,8 @@ fn session_error(key: &str) -> AppError {
 
 impl Services {
     /// Logs a user in with a UserSig made with the app's secret key. The account is created on
-    /// first login; an earlier login of the user on the same platform is kicked (Tencent's
-    /// default multi-device policy), and its tokens stop receiving pushes.
+    /// first login; beyond the app's devices per platform (1 by default, as Tencent's), the
+    /// user's oldest login on that platform is kicked, and its tokens stop receiving pushes.
     pub async fn sdk_login(
         &self,
         sdkappid: &str,
@@ -111,8 +111,16 @@ impl Services {
         let session = new_api_token();
         let mut tx = self.db.begin().await.map_err(db_err)?;
         store::ensure_account(&mut *tx, app.sdkappid, &user_id, now).await?;
-        let kicked =
-            store::kick_platform(&mut *tx, app.sdkappid, &user_id, platform.as_str(), now).await?;
+        let keep = app.devices_per_platform.max(1) - 1;
+        let kicked = store::kick_beyond(
+            &mut *tx,
+            app.sdkappid,
+            &user_id,
+            platform.as_str(),
+            keep,
+            now,
+        )
+        .await?;
         store::insert_session(
             &mut *tx,
             &token_digest(session.expose()),

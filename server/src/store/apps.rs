@@ -9,9 +9,11 @@ pub struct AppRow {
     pub platforms: String,
     pub secret_key: String,
     pub created_at: i64,
+    /// Logins of one user that may be active on one platform at once.
+    pub devices_per_platform: i64,
 }
 
-const COLUMNS: &str = "sdkappid, name, platforms, secret_key, created_at";
+const COLUMNS: &str = "sdkappid, name, platforms, secret_key, created_at, devices_per_platform";
 
 /// Inserts an app under the next free SDKAppID (from 1400000001). Two concurrent inserts may
 /// pick the same id; the loser gets [`StoreError::Unique`] and the caller tries again.
@@ -67,5 +69,23 @@ pub async fn set_platforms<'e, E: Executor<'e, Database = Any>>(
         .execute(db)
         .await
         .map_err(StoreError::from_sqlx)?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn set_devices_per_platform<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    sdkappid: i64,
+    devices: i64,
+    now: i64,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE apps SET devices_per_platform = $1, updated_at = $2 WHERE sdkappid = $3",
+    )
+    .bind(devices)
+    .bind(now)
+    .bind(sdkappid)
+    .execute(db)
+    .await
+    .map_err(StoreError::from_sqlx)?;
     Ok(done.rows_affected() == 1)
 }

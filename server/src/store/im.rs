@@ -33,23 +33,27 @@ pub async fn ensure_account<'e, E: Executor<'e, Database = Any>>(
     Ok(done.rows_affected() == 1)
 }
 
-/// Ends every active session of the user on `platform` (the default multi-device policy: one
-/// login per platform); returns how many were kicked.
-pub async fn kick_platform<'e, E: Executor<'e, Database = Any>>(
+/// Kicks the user's oldest active logins on `platform` so that at most `keep` remain (the app's
+/// multi-device policy makes room for a new login); returns how many were kicked.
+pub async fn kick_beyond<'e, E: Executor<'e, Database = Any>>(
     db: E,
     sdkappid: i64,
     user_id: &str,
     platform: &str,
+    keep: i64,
     now: i64,
 ) -> StoreResult<u64> {
     let done = sqlx::query(
         "UPDATE im_sessions SET state = 'kicked', ended_at = $1 \
-         WHERE sdkappid = $2 AND user_id = $3 AND platform = $4 AND state = 'active'",
+         WHERE sdkappid = $2 AND user_id = $3 AND platform = $4 AND state = 'active' \
+         AND id NOT IN (SELECT id FROM im_sessions WHERE sdkappid = $2 AND user_id = $3 \
+         AND platform = $4 AND state = 'active' ORDER BY id DESC LIMIT $5)",
     )
     .bind(now)
     .bind(sdkappid)
     .bind(user_id)
     .bind(platform)
+    .bind(keep)
     .execute(db)
     .await
     .map_err(StoreError::from_sqlx)?;

@@ -156,4 +156,35 @@ on_both_engines! {
         assert!(body["error"]["message"].as_str().unwrap().contains("logged out"), "{body}");
         assert_error(app.post("/sdk/v1/logout", json!("not an object")).await, StatusCode::BAD_REQUEST, "invalid_body", None).await;
     }
+
+    async fn the_multi_device_policy_decides_which_login_is_kicked(app) {
+        let f = fixture(&app).await;
+        let id = json!(f.certificate_id);
+        let detail: Value = app.get("/api/v1/apps/1400000001").await.json().await.unwrap();
+        assert_eq!(detail["devices_per_platform"], 1);
+        for bad in [json!(0), json!(11), json!("two"), json!(null)] {
+            let res = app.put("/api/v1/apps/1400000001/login-policy", json!({"devices_per_platform": bad})).await;
+            assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid", Some("devices_per_platform")).await;
+        }
+        let developer = app.create_user("dev_user", "developer").await;
+        let res = developer.put("/api/v1/apps/1400000001/login-policy", json!({"devices_per_platform": 2})).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        let saved: Value = app.put("/api/v1/apps/1400000001/login-policy", json!({"devices_per_platform": "2"})).await.json().await.unwrap();
+        assert_eq!(saved["devices_per_platform"], 2);
+
+        // Two Android devices stay logged in together; a third login kicks the oldest.
+        let first = login(&app, &f, "alice").await;
+        assert_eq!(report(&app, &first, id.clone(), &f.reg_ids[0]).await.status(), StatusCode::NO_CONTENT);
+        let sig = usersig::generate(1_400_000_001, &f.key, "alice", now(), 600, None);
+        let second: Value = app.post("/sdk/v1/login", json!({"sdkappid": 1400000001, "user_id": "alice", "user_sig": sig})).await.json().await.unwrap();
+        assert_eq!(second["kicked"], 0);
+        assert_eq!(report(&app, second["session"].as_str().unwrap(), id.clone(), &f.reg_ids[1]).await.status(), StatusCode::NO_CONTENT);
+        assert!(tokens(&app).await.iter().all(|(_, _, bound)| *bound));
+        let third: Value = app.post("/sdk/v1/login", json!({"sdkappid": 1400000001, "user_id": "alice", "user_sig": sig})).await.json().await.unwrap();
+        assert_eq!(third["kicked"], 1);
+        assert_error(report(&app, &first, id.clone(), &f.reg_ids[0]).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid", Some("session")).await;
+        assert_eq!(report(&app, second["session"].as_str().unwrap(), id, &f.reg_ids[1]).await.status(), StatusCode::NO_CONTENT);
+        let bound: Vec<bool> = tokens(&app).await.into_iter().map(|(t, _, b)| b && t == f.reg_ids[1]).collect();
+        assert_eq!(bound.iter().filter(|b| **b).count(), 1, "only the second device's token is still bound");
+    }
 }
