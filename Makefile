@@ -78,11 +78,14 @@ test: lint site test-tools
 	PUSHDESK_SITE_ROOT=$(CURDIR)/$(SITE) cargo test --release -p server -p app --features app/ssr \
 	  -- --test-threads=2
 
-## Figures: push-record pages over 1,000,000 records, and offline-push throughput to the sandbox
-## (SQLite, the real binary, HTTP).
+## Figures: push-record pages over 1,000,000 records, offline-push throughput to the sandbox, and
+## the load generator (server/tests/load): pipeline vs the sandbox's ceiling, latency, fan-out,
+## token reports, console bytes and page latency, each against a baseline of the same run.
 bench: build
 	bash server/benches/push_records.sh
 	python3 server/benches/offline_push.py 2000
+	PUSHDESK_SITE_ROOT=$(CURDIR)/$(SITE) cargo test --release -p server -p app --features app/ssr \
+	  --test load -- --ignored --nocapture --test-threads=1
 
 clean:
 	cargo clean

@@ -27,6 +27,10 @@ pub struct Settings {
 pub struct DatabaseSettings {
     pub url: String,
     pub max_connections: u32,
+    /// SQLite only: wait for the disk at every commit (`full`, the default: a committed push
+    /// decision survives a power cut) or only at checkpoints (`normal`: survives a crash of the
+    /// process, not of the machine; several times the write rate).
+    pub sqlite_sync_full: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -37,7 +41,7 @@ pub struct SessionSettings {
     pub secure_cookie: bool,
 }
 
-const KEYS: [&str; 13] = [
+const KEYS: [&str; 14] = [
     "DATABASE_URL",
     "PUSHDESK_ADDR",
     "PUSHDESK_SANDBOX",
@@ -48,6 +52,7 @@ const KEYS: [&str; 13] = [
     "PUSHDESK_SECURE_COOKIE",
     "PUSHDESK_DB_MAX_CONNECTIONS",
     "PUSHDESK_BATCHSEND_MAX",
+    "PUSHDESK_SQLITE_SYNC",
     "LEPTOS_SITE_ROOT",
     "LEPTOS_SITE_PKG_DIR",
     "LEPTOS_ENV",
@@ -87,6 +92,12 @@ impl Settings {
             10,
             "PUSHDESK_DB_MAX_CONNECTIONS",
         )?;
+        let sqlite_sync_full = match get("PUSHDESK_SQLITE_SYNC").map(str::to_ascii_lowercase) {
+            None => true,
+            Some(v) if v == "full" => true,
+            Some(v) if v == "normal" => false,
+            Some(_) => bail!("PUSHDESK_SQLITE_SYNC must be full or normal"),
+        };
         let batchsend_max =
             parse_u64(get("PUSHDESK_BATCHSEND_MAX"), 500, "PUSHDESK_BATCHSEND_MAX")?;
         if !(1..=100_000).contains(&batchsend_max) {
@@ -111,6 +122,7 @@ impl Settings {
                     .unwrap_or("sqlite://data/pushdesk.db?mode=rwc")
                     .to_owned(),
                 max_connections: max_connections.clamp(1, 1000) as u32,
+                sqlite_sync_full,
             },
             addr,
             sandbox: parse_flag(get("PUSHDESK_SANDBOX"), "PUSHDESK_SANDBOX")?,

@@ -99,9 +99,20 @@ impl Database {
         } else {
             anyhow::bail!("DATABASE_URL must start with sqlite: or postgres:");
         };
+        let relaxed = url.starts_with("sqlite:") && !settings.sqlite_sync_full;
         let pool = AnyPoolOptions::new()
             .max_connections(settings.max_connections)
             .acquire_timeout(std::time::Duration::from_secs(5))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if relaxed {
+                        sqlx::query("PRAGMA synchronous = NORMAL")
+                            .execute(conn)
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
             .connect(url)
             .await
             .context("opening the database")?;

@@ -5,6 +5,8 @@
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
+use futures_util::{StreamExt, stream};
+
 use app::domain::{
     CertificateSettings, CheckState, DEFAULT_TITLE, PushOutcome, Vendor, parse_user_id,
 };
@@ -28,6 +30,9 @@ pub const ADMIN_IDENTIFIER: &str = "administrator";
 /// as long as its message is younger than [`RETRY_FOR`].
 const RETRY_AFTER: i64 = 5;
 const RETRY_FOR: i64 = 3600;
+
+/// Vendor calls one outbox round keeps in flight at once.
+const PARALLEL_CALLS: usize = 16;
 
 /// Tencent de-duplicates a resent message (same sender, MsgRandom and content) for 120 s.
 const DEDUP_WINDOW: i64 = 120;
@@ -383,6 +388,7 @@ impl Services {
         outbox::claim(&self.db, self.postgres, owner, now, now + 60, 5000).await?;
         let rows = outbox::claimed(&self.db, owner).await?;
         let count = rows.len();
+        let mut batches = Vec::new();
         let mut start = 0;
         while start < rows.len() {
             let head = &rows[start];
@@ -390,13 +396,30 @@ impl Services {
                 .iter()
                 .position(|r| !same_push(r, head))
                 .map_or(rows.len(), |n| start + n);
-            let batch = &rows[start..end];
-            let failed = self.push_batch(batch).await?;
-            // What the vendor could not take now goes back to the outbox, due again later,
-            // until the message is too old to be worth a notification.
-            // (The rest were marked done with their answer.)
-            let mut later = Vec::new();
-            let mut expired = Vec::new();
+            batches.push(&rows[start..end]);
+            start = end;
+        }
+        // Vendor calls overlap (each records its own answer); a batch whose recording failed
+        // stays leased and is taken again when the lease runs out.
+        let calls: Vec<_> = batches.into_iter().map(|b| self.push_tagged(b)).collect();
+        let results: Vec<_> = stream::iter(calls)
+            .buffer_unordered(PARALLEL_CALLS)
+            .collect()
+            .await;
+        // What the vendor could not take now goes back to the outbox, due again later, until
+        // the message is too old to be worth a notification. (The rest were marked done with
+        // their answer.)
+        let mut later = Vec::new();
+        let mut expired = Vec::new();
+        let mut trouble = None;
+        for (batch, result) in results {
+            let failed = match result {
+                Ok(failed) => failed,
+                Err(e) => {
+                    trouble = Some(e);
+                    continue;
+                }
+            };
             for (r, failed) in batch.iter().zip(&failed) {
                 match failed {
                     true if r.msg_time > now - RETRY_FOR => later.push(r.id),
@@ -404,9 +427,11 @@ impl Services {
                     false => {}
                 }
             }
-            outbox::mark_done(&self.db, &expired).await?;
-            outbox::release(&self.db, &later, unix_now() + RETRY_AFTER).await?;
-            start = end;
+        }
+        outbox::mark_done(&self.db, &expired).await?;
+        outbox::release(&self.db, &later, unix_now() + RETRY_AFTER).await?;
+        if let Some(e) = trouble {
+            return Err(e);
         }
         Ok(count)
     }
@@ -414,6 +439,13 @@ impl Services {
     /// Rows this worker held when its process died: due again now.
     pub async fn reclaim_outbox(&self, owner: &str) -> Result<u64, RestError> {
         Ok(outbox::release_owner(&self.db, owner).await?)
+    }
+
+    async fn push_tagged<'a>(
+        &self,
+        batch: &'a [outbox::Claimed],
+    ) -> (&'a [outbox::Claimed], Result<Vec<bool>, RestError>) {
+        (batch, self.push_batch(batch).await)
     }
 
     /// Sends one batch of identical pushes; for each row, whether its call failed in a way

@@ -1,0 +1,750 @@
+//! The load generator behind `make bench`: the real binary over loopback HTTP, each figure next
+//! to a baseline measured in the same run, so a noisy machine still gives a stable ratio.
+//!
+//! `cargo test --release -p server --test load -- --ignored --nocapture --test-threads=1`
+//! (PostgreSQL at `PUSHDESK_TEST_POSTGRES`, default `postgres://postgres@127.0.0.1:5432/test`).
+
+use std::io::Write;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use reqwest::Client;
+use serde_json::{Value, json};
+
+/// Requests in flight at once, for the closed-loop figures.
+const CONCURRENCY: usize = 32;
+const PASSWORD: &str = "correct horse battery";
+
+struct Server {
+    base: String,
+    database_url: String,
+    child: Child,
+    _dir: TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+/// A fresh database: a file for SQLite, a new database for PostgreSQL.
+async fn database(postgres: bool, dir: &std::path::Path) -> String {
+    if !postgres {
+        return format!("sqlite://{}/bench.db?mode=rwc", dir.display());
+    }
+    use sqlx::Connection;
+    let admin = std::env::var("PUSHDESK_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let name = format!("bench_{}", std::process::id());
+    let mut conn = sqlx::AnyConnection::connect(&admin).await.unwrap();
+    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+        .execute(&mut conn)
+        .await;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let (base, _) = admin.rsplit_once('/').unwrap();
+    format!("{base}/{name}")
+}
+
+async fn start(postgres: bool, extra: &[(&str, &str)]) -> Server {
+    sqlx::any::install_default_drivers();
+    server::install_tls_provider();
+    let dir = std::env::temp_dir().join(format!(
+        "pushdesk-bench-{}-{}",
+        std::process::id(),
+        free_port()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = database(postgres, &dir).await;
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_pushdesk"))
+        .current_dir(&dir)
+        .env("DATABASE_URL", &url)
+        .env("PUSHDESK_ADDR", format!("127.0.0.1:{port}"))
+        .env("PUSHDESK_SANDBOX", "1")
+        .env("PUSHDESK_CERT_ACTIVATION_DELAY", "0")
+        .env("PUSHDESK_BATCHSEND_MAX", "10000")
+        .env("PUSHDESK_DB_MAX_CONNECTIONS", "16")
+        .env(
+            "LEPTOS_SITE_ROOT",
+            std::env::var("PUSHDESK_SITE_ROOT")
+                .unwrap_or_else(|_| format!("{}/../target/site", env!("CARGO_MANIFEST_DIR"))),
+        )
+        .env("RUST_LOG", "error")
+        .envs(extra.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the pushdesk binary starts");
+    // Killed on drop from here on, even if it never answers.
+    let server = Server {
+        base: format!("http://127.0.0.1:{port}"),
+        database_url: url,
+        child,
+        _dir: TempDir(dir),
+    };
+    let client = Client::new();
+    let start = Instant::now();
+    while client
+        .get(format!("{}/healthz", server.base))
+        .send()
+        .await
+        .is_err()
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "pushdesk did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    server
+}
+
+/// An app with Android, a sandbox push app and an effective certificate in the sandbox region.
+struct Fixture {
+    base: String,
+    database_url: String,
+    /// Signed in as the owner.
+    console: Client,
+    sdkappid: i64,
+    key: String,
+    certificate_id: i64,
+    sandbox: Value,
+}
+
+async fn fixture(server: &Server) -> Fixture {
+    let base = server.base.clone();
+    let console = Client::builder().cookie_store(true).build().unwrap();
+    let call = |path: &str, body: Value| {
+        let req = console.post(format!("{base}{path}")).json(&body);
+        async move {
+            let res = req.send().await.unwrap();
+            assert!(res.status().is_success(), "{}", res.status());
+            res.json::<Value>().await.unwrap_or(Value::Null)
+        }
+    };
+    call(
+        "/api/v1/setup",
+        json!({"username": "owner", "password": PASSWORD, "password_confirm": PASSWORD}),
+    )
+    .await;
+    call(
+        "/api/v1/session",
+        json!({"username": "owner", "password": PASSWORD}),
+    )
+    .await;
+    let app = call("/api/v1/apps", json!({"name": "Bench"})).await;
+    let sdkappid = app["sdkappid"].as_i64().unwrap();
+    let res = console
+        .put(format!("{base}/api/v1/apps/{sdkappid}/platforms"))
+        .json(&json!({"platforms": ["android"]}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+    let sandbox = call(
+        "/sandbox/mipush/apps",
+        json!({"package_name": "com.example.im"}),
+    )
+    .await;
+    let cert = call(
+        &format!("/api/v1/apps/{sdkappid}/certificates"),
+        json!({"vendor": "xiaomi", "package_name": "com.example.im", "app_id": sandbox["app_id"],
+               "app_secret": sandbox["app_secret"], "region": "sandbox", "channel_id": "im"}),
+    )
+    .await;
+    Fixture {
+        base,
+        database_url: server.database_url.clone(),
+        console,
+        sdkappid,
+        key: app["secret_key"].as_str().unwrap().to_owned(),
+        certificate_id: cert["id"].as_i64().unwrap(),
+        sandbox,
+    }
+}
+
+impl Fixture {
+    fn v4_url(&self, api: &str) -> String {
+        let sig = server::im::usersig::generate(
+            self.sdkappid,
+            &self.key,
+            "administrator",
+            server::unix_now(),
+            86_400,
+            None,
+        );
+        format!(
+            "{}/v4/{api}?sdkappid={}&identifier=administrator&usersig={sig}&random=1&contenttype=json",
+            self.base, self.sdkappid
+        )
+    }
+
+    async fn metric(&self, prefix: &str) -> i64 {
+        let text = self
+            .console
+            .get(format!("{}/metrics", self.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .filter(|l| l.starts_with(prefix))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<i64>().ok())
+            .sum()
+    }
+
+    async fn accepted(&self) -> i64 {
+        self.metric("pushdesk_pushes_total{vendor=\"xiaomi\",outcome=\"accepted\"")
+            .await
+    }
+
+    /// Waits until `target` pushes were accepted in all (120 s at most).
+    async fn wait_accepted(&self, target: i64) {
+        let start = Instant::now();
+        while self.accepted().await < target {
+            assert!(
+                start.elapsed() < Duration::from_secs(120),
+                "pushes did not arrive"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+}
+
+/// A logged-in user with a sandbox phone whose regId was reported.
+#[derive(Clone)]
+struct Phone {
+    user: String,
+    session: String,
+    reg_id: String,
+}
+
+/// Runs `f(0..n)` with `CONCURRENCY` in flight; returns the wall time and each call's latency.
+async fn closed_loop<F, Fut>(n: usize, f: F) -> (Duration, Vec<Duration>)
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let f = Arc::new(f);
+    let next = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..CONCURRENCY {
+        let (f, next) = (f.clone(), next.clone());
+        workers.spawn(async move {
+            let mut latencies = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= n {
+                    return latencies;
+                }
+                let t = Instant::now();
+                f(i).await;
+                latencies.push(t.elapsed());
+            }
+        });
+    }
+    let mut all = Vec::with_capacity(n);
+    while let Some(l) = workers.join_next().await {
+        all.extend(l.unwrap());
+    }
+    (start.elapsed(), all)
+}
+
+fn percentile(values: &mut [f64], p: f64) -> f64 {
+    values.sort_by(|a, b| a.total_cmp(b));
+    let i = ((values.len() as f64 - 1.0) * p).round() as usize;
+    values[i]
+}
+
+fn ms(d: &[Duration]) -> Vec<f64> {
+    d.iter().map(|d| d.as_secs_f64() * 1000.0).collect()
+}
+
+async fn phones(f: &Fixture, from: usize, n: usize) -> Vec<Phone> {
+    let client = Client::new();
+    let (base, sdkappid, key, cert) = (f.base.clone(), f.sdkappid, f.key.clone(), f.certificate_id);
+    let sandbox = f.sandbox.clone();
+    let out = Arc::new(std::sync::Mutex::new(vec![None; n]));
+    let slots = out.clone();
+    closed_loop(n, move |i| {
+        let (client, base, key, sandbox, slots) = (
+            client.clone(),
+            base.clone(),
+            key.clone(),
+            sandbox.clone(),
+            slots.clone(),
+        );
+        async move {
+            let user = format!("user{:05}", from + i);
+            let device: Value = client
+                .post(format!("{base}/sandbox/mipush/devices"))
+                .json(
+                    &json!({"package_name": "com.example.im", "app_id": sandbox["app_id"],
+                              "app_key": sandbox["app_key"]}),
+                )
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let sig = server::im::usersig::generate(
+                sdkappid,
+                &key,
+                &user,
+                server::unix_now(),
+                86_400,
+                None,
+            );
+            let login: Value = client
+                .post(format!("{base}/sdk/v1/login"))
+                .json(&json!({"sdkappid": sdkappid, "user_id": user, "user_sig": sig}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let session = login["session"].as_str().unwrap().to_owned();
+            let reg_id = device["reg_id"].as_str().unwrap().to_owned();
+            let res = client
+                .post(format!("{base}/sdk/v1/push-token"))
+                .json(&json!({"session": session, "business_id": cert, "token": reg_id}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 204);
+            slots.lock().unwrap()[i] = Some(Phone {
+                user,
+                session,
+                reg_id,
+            });
+        }
+    })
+    .await;
+    Arc::try_unwrap(out)
+        .ok()
+        .and_then(|m| m.into_inner().ok())
+        .expect("every worker is done")
+        .into_iter()
+        .map(|p| p.expect("every phone is set up"))
+        .collect()
+}
+
+fn report(line: &str) {
+    println!("{line}");
+    let _ = std::io::stdout().flush();
+}
+
+/// Every figure on SQLite: the push pipeline against the sandbox's own ceiling, fan-out, token
+/// reports and the console.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark: make bench"]
+async fn figures_on_sqlite() {
+    let server = start(false, &[]).await;
+    let f = fixture(&server).await;
+    let phones = first_phones(&f).await;
+    pipeline(&f, &phones, "SQLite").await;
+    fan_out(&f, &phones).await;
+    token_reports(&f, &phones, "SQLite").await;
+    console(&f).await;
+}
+
+/// The same on SQLite waiting for the disk only at checkpoints (`PUSHDESK_SQLITE_SYNC=normal`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark: make bench"]
+async fn figures_on_sqlite_sync_normal() {
+    let server = start(false, &[("PUSHDESK_SQLITE_SYNC", "normal")]).await;
+    let f = fixture(&server).await;
+    let phones = first_phones(&f).await;
+    pipeline(&f, &phones, "SQLite, sync normal").await;
+    token_reports(&f, &phones, "SQLite, sync normal").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark: make bench"]
+async fn figures_on_postgres() {
+    let server = start(true, &[]).await;
+    let f = fixture(&server).await;
+    let phones = first_phones(&f).await;
+    pipeline(&f, &phones, "PostgreSQL").await;
+    token_reports(&f, &phones, "PostgreSQL").await;
+}
+
+async fn first_phones(f: &Fixture) -> Arc<Vec<Phone>> {
+    let n = 2000;
+    let t = Instant::now();
+    let phones = Arc::new(phones(f, 0, n).await);
+    report(&format!(
+        "setup: {n} phones registered, logged in and reported in {:.1} s",
+        t.elapsed().as_secs_f64()
+    ));
+    phones
+}
+
+/// The push pipeline against the sandbox's own ceiling, and its latency at a fixed rate.
+async fn pipeline(f: &Fixture, phones: &Arc<Vec<Phone>>, engine: &str) {
+    let n = phones.len();
+    let client = Client::new();
+
+    // Ceiling: the same generator drives the sandbox's /v3/message/regid directly.
+    let (url, secret) = (
+        format!("{}/sandbox/mipush/v3/message/regid", f.base),
+        f.sandbox["app_secret"].as_str().unwrap().to_owned(),
+    );
+    let (c, p) = (client.clone(), phones.clone());
+    let (wall, _) = closed_loop(n, move |i| {
+        let req = c
+            .post(&url)
+            .header("authorization", format!("key={secret}"))
+            .form(&[
+                ("registration_id", p[i].reg_id.as_str()),
+                ("restricted_package_name", "com.example.im"),
+                ("title", "a new message"),
+                ("description", "ceiling"),
+                ("pass_through", "0"),
+                ("notify_type", "-1"),
+                ("notify_id", "1"),
+                ("extra.channel_id", "im"),
+            ]);
+        async move {
+            let res: Value = req.send().await.unwrap().json().await.unwrap();
+            assert_eq!(res["code"], 0, "{res}");
+        }
+    })
+    .await;
+    let ceiling = n as f64 / wall.as_secs_f64();
+    report(&format!(
+        "ceiling: /v3/message/regid direct, 1 regId per call: {ceiling:.0} calls/s"
+    ));
+
+    // End to end: sendmsg to an offline user → decision → outbox → MiPush client → sandbox.
+    let before = f.accepted().await;
+    let (c, p, url) = (client.clone(), phones.clone(), f.v4_url("openim/sendmsg"));
+    let start = Instant::now();
+    closed_loop(n, move |i| {
+        let body = json!({"To_Account": p[i].user, "MsgRandom": i,
+            "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": format!("closed {i}")}}]});
+        let req = c.post(&url).body(body.to_string());
+        async move {
+            let res: Value = req.send().await.unwrap().json().await.unwrap();
+            assert_eq!(res["ActionStatus"], "OK", "{res}");
+        }
+    })
+    .await;
+    f.wait_accepted(before + n as i64).await;
+    let e2e = n as f64 / start.elapsed().as_secs_f64();
+    report(&format!(
+        "end to end on {engine}: sendmsg → push on the phone: {e2e:.0} pushes/s = {:.0} % of the ceiling (goal ≥ 50 %)",
+        100.0 * e2e / ceiling
+    ));
+
+    // Latency at a fixed 1,000 messages/s: accepted (sendmsg answered) → on the phone.
+    let before = f.accepted().await;
+    let accepted_at = Arc::new(std::sync::Mutex::new(vec![0i64; n]));
+    let mut sends = tokio::task::JoinSet::new();
+    let start = Instant::now();
+    for i in 0..n {
+        let target = start + Duration::from_micros(1000 * i as u64);
+        let (c, p, url, at) = (
+            client.clone(),
+            phones.clone(),
+            f.v4_url("openim/sendmsg"),
+            accepted_at.clone(),
+        );
+        sends.spawn(async move {
+            tokio::time::sleep_until(target.into()).await;
+            let body = json!({"To_Account": p[i].user, "MsgRandom": 100_000 + i,
+                "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": format!("open {i}")}}]});
+            let res: Value = c.post(&url).body(body.to_string()).send().await.unwrap().json().await.unwrap();
+            assert_eq!(res["ActionStatus"], "OK", "{res}");
+            at.lock().unwrap()[i] = now_ms();
+        });
+    }
+    while sends.join_next().await.is_some() {}
+    let offered = n as f64 / start.elapsed().as_secs_f64();
+    f.wait_accepted(before + n as i64).await;
+    let mut latencies = Vec::with_capacity(n);
+    for (i, phone) in phones.iter().enumerate() {
+        let shade: Value = client
+            .get(format!(
+                "{}/sandbox/mipush/devices/{}/notifications",
+                f.base,
+                form_urlencoded::byte_serialize(phone.reg_id.as_bytes()).collect::<String>()
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let text = format!("open {i}");
+        let shown = shade
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["description"] == text.as_str());
+        let received = shown
+            .and_then(|n| n["received_at"].as_i64())
+            .expect("the notification");
+        latencies.push((received - accepted_at.lock().unwrap()[i]).max(0) as f64);
+    }
+    report(&format!(
+        "latency on {engine} at {offered:.0} messages/s offered, accepted → on the phone: p50 {:.0} ms, p99 {:.0} ms (goal p99 ≤ 50 ms)",
+        percentile(&mut latencies, 0.5),
+        percentile(&mut latencies, 0.99)
+    ));
+}
+
+/// One batchsendmsg to 10,000 offline users of one certificate.
+async fn fan_out(f: &Fixture, phones: &Arc<Vec<Phone>>) {
+    let n = phones.len();
+    let client = Client::new();
+    let more = phones_more(f, n, 10_000 - n).await;
+    let users: Vec<String> = phones
+        .iter()
+        .chain(more.iter())
+        .map(|p| p.user.clone())
+        .collect();
+    let calls_before = f.metric("pushdesk_vendor_request_seconds_count").await;
+    let before = f.accepted().await;
+    let body = json!({"To_Account": users, "MsgRandom": 7,
+        "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "to everyone"}}]});
+    let start = Instant::now();
+    let res: Value = client
+        .post(f.v4_url("openim/batchsendmsg"))
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(res["ActionStatus"], "OK", "{res}");
+    let accepted_in = start.elapsed();
+    f.wait_accepted(before + 10_000).await;
+    let fan_out = start.elapsed();
+    let calls = f.metric("pushdesk_vendor_request_seconds_count").await - calls_before;
+    report(&format!(
+        "fan-out: batchsendmsg to 10,000 offline users answered in {:.0} ms, all on the phones in {:.0} ms, {calls} vendor calls (goal 10 calls, < 1 s)",
+        accepted_in.as_secs_f64() * 1000.0,
+        fan_out.as_secs_f64() * 1000.0
+    ));
+}
+
+async fn phones_more(f: &Fixture, from: usize, n: usize) -> Vec<Phone> {
+    let t = Instant::now();
+    let more = phones(f, from, n).await;
+    report(&format!(
+        "setup: {n} more phones in {:.1} s",
+        t.elapsed().as_secs_f64()
+    ));
+    more
+}
+
+/// `/sdk/v1/push-token` requests per second (each reports a phone's token again), against a
+/// trivial handler (`/healthz`) of the same server at the same concurrency.
+async fn token_reports(f: &Fixture, phones: &Arc<Vec<Phone>>, engine: &str) {
+    let n = 10_000;
+    let client = Client::new();
+    let (c, base) = (client.clone(), f.base.clone());
+    let (wall, _) = closed_loop(n, move |_| {
+        let req = c.get(format!("{base}/healthz"));
+        async move {
+            assert!(req.send().await.unwrap().status().is_success());
+        }
+    })
+    .await;
+    let baseline = n as f64 / wall.as_secs_f64();
+    let (c, base, p, cert) = (
+        client.clone(),
+        f.base.clone(),
+        phones.clone(),
+        f.certificate_id,
+    );
+    let (wall, lat) = closed_loop(n, move |i| {
+        let phone = &p[i % p.len()];
+        let req = c
+            .post(format!("{base}/sdk/v1/push-token"))
+            .json(&json!({"session": phone.session, "business_id": cert, "token": phone.reg_id}));
+        async move {
+            assert_eq!(req.send().await.unwrap().status(), 204);
+        }
+    })
+    .await;
+    let rate = n as f64 / wall.as_secs_f64();
+    let mut l = ms(&lat);
+    report(&format!(
+        "token reports on {engine}: {rate:.0}/s (p50 {:.1} ms, p99 {:.1} ms) = {:.0} % of a trivial handler's {baseline:.0}/s (goal ≥ 5,000/s on SQLite)",
+        percentile(&mut l, 0.5),
+        percentile(&mut l, 0.99),
+        100.0 * rate / baseline
+    ));
+}
+
+fn gzip(bytes: &[u8]) -> usize {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap().len()
+}
+
+/// First-load bytes of two pages, and the server-rendered certificates page's latency with
+/// 100 certificates and 1,000,000 push records, against `/healthz`.
+async fn console(f: &Fixture) {
+    let client = &f.console;
+    let mut assets = 0;
+    for path in [
+        "/pkg/pushdesk.js",
+        "/pkg/pushdesk.wasm",
+        "/pkg/pushdesk.css",
+    ] {
+        let body = client
+            .get(format!("{}{path}", f.base))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        assets += gzip(&body);
+    }
+    for (name, path) in [
+        ("sign-in", "/signin".to_owned()),
+        ("certificates", format!("/apps/{}/push", f.sdkappid)),
+    ] {
+        let client = if name == "sign-in" {
+            Client::new()
+        } else {
+            client.clone()
+        };
+        let html = client
+            .get(format!("{}{path}", f.base))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let total = gzip(&html) + assets;
+        report(&format!(
+            "first load of the {name} page: {} KB gzip (HTML {} B + WASM, JS, CSS {} B; goal ≤ 250 KB)",
+            total / 1000,
+            gzip(&html),
+            assets
+        ));
+    }
+
+    for i in 0..99 {
+        let res = client
+            .post(format!(
+                "{}/api/v1/apps/{}/certificates",
+                f.base, f.sdkappid
+            ))
+            .json(
+                &json!({"vendor": "oppo", "app_id": format!("{}", 10_000 + i),
+                          "app_key": format!("key{i:04}"), "master_secret": "abcdefghijkl", "channel_id": "im"}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+    }
+    insert_records(f).await;
+
+    let page = format!("{}/apps/{}/push", f.base, f.sdkappid);
+    let health = format!("{}/healthz", f.base);
+    let sample = |url: String| {
+        let client = client.clone();
+        async move {
+            let mut times = Vec::new();
+            for _ in 0..200 {
+                let t = Instant::now();
+                let res = client.get(&url).send().await.unwrap();
+                assert!(res.status().is_success());
+                res.bytes().await.unwrap();
+                times.push(t.elapsed());
+            }
+            ms(&times)
+        }
+    };
+    let mut base = sample(health).await;
+    let mut times = sample(page).await;
+    report(&format!(
+        "certificates page (100 certificates, 1,000,000 push records), server-rendered: p50 {:.1} ms, p99 {:.1} ms; /healthz p50 {:.2} ms (goal p50 ≤ 5 ms)",
+        percentile(&mut times, 0.5),
+        percentile(&mut times, 0.99),
+        percentile(&mut base, 0.5)
+    ));
+}
+
+/// 1,000,000 push records straight into the database, as months of traffic would leave them.
+async fn insert_records(f: &Fixture) {
+    use sqlx::Connection;
+    const ROWS: usize = 1_000_000;
+    const CHUNK: usize = 1000;
+    let t = Instant::now();
+    let mut db = sqlx::AnyConnection::connect(&f.database_url).await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let now = server::unix_now();
+    let outcomes = ["accepted", "accepted", "accepted", "rejected", "skipped"];
+    for chunk in 0..ROWS / CHUNK {
+        let mut sql = String::from(
+            "INSERT INTO push_records (created_at, sdkappid, certificate_id, kind, user_id, reg_id, \
+             title, description, outcome, reason, attempts, latency_ms) VALUES ",
+        );
+        for j in 0..CHUNK {
+            let i = chunk * CHUNK + j;
+            if j > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "({}, {}, {}, 'offline', 'user{}', 'reg{:06}', 'a new message', 'hello', '{}', '', 1, 12)",
+                now - ((ROWS - i) as i64) * 2,
+                f.sdkappid,
+                f.certificate_id,
+                i % 50_000,
+                i % 200_000,
+                outcomes[i % outcomes.len()]
+            ));
+        }
+        sqlx::query(&sql).execute(&mut *tx).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    report(&format!(
+        "setup: 1,000,000 push records inserted in {:.1} s",
+        t.elapsed().as_secs_f64()
+    ));
+}
