@@ -19,6 +19,9 @@ pub struct Settings {
     pub mipush_base_url: Option<String>,
     /// The most receivers a `/v4` batchsendmsg takes (Tencent's limit, 500, by default).
     pub batchsend_max: usize,
+    /// Whether this instance sends queued offline pushes (off: it serves requests only, and
+    /// other instances on the same database send).
+    pub outbox_worker: bool,
     pub session: SessionSettings,
     pub leptos: LeptosOptions,
 }
@@ -41,7 +44,7 @@ pub struct SessionSettings {
     pub secure_cookie: bool,
 }
 
-const KEYS: [&str; 14] = [
+const KEYS: [&str; 15] = [
     "DATABASE_URL",
     "PUSHDESK_ADDR",
     "PUSHDESK_SANDBOX",
@@ -53,6 +56,7 @@ const KEYS: [&str; 14] = [
     "PUSHDESK_DB_MAX_CONNECTIONS",
     "PUSHDESK_BATCHSEND_MAX",
     "PUSHDESK_SQLITE_SYNC",
+    "PUSHDESK_OUTBOX_WORKER",
     "LEPTOS_SITE_ROOT",
     "LEPTOS_SITE_PKG_DIR",
     "LEPTOS_ENV",
@@ -132,6 +136,10 @@ impl Settings {
             ),
             mipush_base_url: get("PUSHDESK_MIPUSH_BASE_URL").map(str::to_owned),
             batchsend_max: batchsend_max as usize,
+            outbox_worker: match get("PUSHDESK_OUTBOX_WORKER") {
+                None => true,
+                v => parse_flag(v, "PUSHDESK_OUTBOX_WORKER")?,
+            },
             session: SessionSettings {
                 idle_timeout: Duration::from_secs(idle),
                 secure_cookie: parse_flag(get("PUSHDESK_SECURE_COOKIE"), "PUSHDESK_SECURE_COOKIE")?,

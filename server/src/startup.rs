@@ -71,7 +71,9 @@ impl Application {
             .with_context(|| format!("listening on {}", settings.addr))?;
         let (db, services) = services(&settings, listener.local_addr()?).await?;
         spawn_certificate_announcer(services.clone());
-        spawn_outbox_worker(services.clone(), worker_name(listener.local_addr()?));
+        if settings.outbox_worker {
+            spawn_outbox_worker(services.clone(), worker_name(listener.local_addr()?));
+        }
         let state = AppState {
             leptos: settings.leptos.clone(),
             services,

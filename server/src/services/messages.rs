@@ -31,6 +31,10 @@ pub const ADMIN_IDENTIFIER: &str = "administrator";
 const RETRY_AFTER: i64 = 5;
 const RETRY_FOR: i64 = 3600;
 
+/// Outbox rows one round claims: two vendor calls' worth, so that several instances share a
+/// backlog and a round ends well within its 60 s lease.
+const CLAIM_ROWS: i64 = 2000;
+
 /// Vendor calls one outbox round keeps in flight at once.
 const PARALLEL_CALLS: usize = 16;
 
@@ -385,7 +389,7 @@ impl Services {
     /// many outbox rows it handled.
     pub async fn run_outbox_round(&self, owner: &str) -> Result<usize, RestError> {
         let now = unix_now();
-        outbox::claim(&self.db, self.postgres, owner, now, now + 60, 5000).await?;
+        outbox::claim(&self.db, self.postgres, owner, now, now + 60, CLAIM_ROWS).await?;
         let rows = outbox::claimed(&self.db, owner).await?;
         let count = rows.len();
         let mut batches = Vec::new();

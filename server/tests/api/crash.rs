@@ -1,5 +1,6 @@
-//! The real binary killed with SIGKILL while offline pushes are on their way to MiPush, then
-//! started again on the same database and address: every push arrives, none shows twice.
+//! The real binary as processes: killed with SIGKILL while offline pushes are on their way to
+//! MiPush, then started again on the same database and address (every push arrives, none shows
+//! twice); and two instances sharing one PostgreSQL database and one backlog.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -27,7 +28,12 @@ impl Drop for Running {
     }
 }
 
-async fn start(database_url: &str, dir: &std::path::Path, port: u16) -> Running {
+async fn start(
+    database_url: &str,
+    dir: &std::path::Path,
+    port: u16,
+    extra: &[(&str, &str)],
+) -> Running {
     let child = Command::new(env!("CARGO_BIN_EXE_pushdesk"))
         .current_dir(dir)
         .env("DATABASE_URL", database_url)
@@ -35,6 +41,7 @@ async fn start(database_url: &str, dir: &std::path::Path, port: u16) -> Running 
         .env("PUSHDESK_SANDBOX", "1")
         .env("PUSHDESK_CERT_ACTIVATION_DELAY", "0")
         .env("RUST_LOG", "warn")
+        .envs(extra.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -62,7 +69,7 @@ async fn killed_mid_dispatch_and_restarted_delivers_every_push_once(engine: Engi
     let dir = test_dir();
     let url = fresh_database(engine, &dir).await;
     let port = free_port();
-    let mut process = start(&url, &dir, port).await;
+    let mut process = start(&url, &dir, port, &[]).await;
     let app = TestApp {
         base: format!("http://127.0.0.1:{port}"),
         client: new_client(),
@@ -124,7 +131,7 @@ async fn killed_mid_dispatch_and_restarted_delivers_every_push_once(engine: Engi
     assert!(pending > 0, "the kill came after the last call");
 
     // Started again: it takes back what it held and sends it.
-    let _process = start(&url, &dir, port).await;
+    let _process = start(&url, &dir, port, &[]).await;
     let start_wait = Instant::now();
     loop {
         let (pending, _) = count(
@@ -166,4 +173,95 @@ async fn a_killed_server_resumes_its_pushes_on_sqlite() {
 #[tokio::test]
 async fn a_killed_server_resumes_its_pushes_on_postgres() {
     killed_mid_dispatch_and_restarted_delivers_every_push_once(Engine::Postgres).await;
+}
+
+/// One instance takes the traffic with its worker off; two others on the same PostgreSQL database
+/// send the backlog between them, each push once, and honour each other's console sessions.
+#[tokio::test]
+async fn two_instances_share_one_postgres_backlog() {
+    const PHONES: usize = 300;
+    const MESSAGES: usize = 10;
+    sqlx::any::install_default_drivers();
+    let dir = test_dir();
+    let url = fresh_database(Engine::Postgres, &dir).await;
+    let port = free_port();
+    let _front = start(&url, &dir, port, &[("PUSHDESK_OUTBOX_WORKER", "0")]).await;
+    let app = TestApp {
+        base: format!("http://127.0.0.1:{port}"),
+        client: new_client(),
+        database_url: url.clone(),
+        dir: dir.clone(),
+    };
+    let f = im_fixture(&app, PHONES, Some("im_message")).await;
+    ok(&v4(
+        &app,
+        &f,
+        "im_open_login_svc/account_import",
+        json!({"UserID": "bob"}),
+    )
+    .await);
+    let users: Vec<String> = (0..PHONES).map(|i| format!("user{i:03}")).collect();
+    for (user, reg_id) in users.iter().zip(&f.reg_ids) {
+        login(&app, &f, user, reg_id).await;
+    }
+    for i in 0..MESSAGES {
+        let mut body = text_msg("x", &format!("message {i}"), 20_000 + i as u32);
+        body["To_Account"] = json!(users);
+        ok(&v4(&app, &f, "openim/batchsendmsg", body).await);
+    }
+    let total = (PHONES * MESSAGES) as i64;
+    let (pending, _) = count(
+        &app,
+        "SELECT COUNT(*), CAST(0 AS BIGINT) FROM push_outbox WHERE state = 'pending'",
+    )
+    .await;
+    assert_eq!(pending, total, "nothing is sent without a worker");
+
+    // Two workers start side by side on the backlog.
+    let (a, b) = (free_port(), free_port());
+    let (_a, _b) = tokio::join!(start(&url, &dir, a, &[]), start(&url, &dir, b, &[]));
+    let start_wait = Instant::now();
+    loop {
+        let (pending, _) = count(
+            &app,
+            "SELECT COUNT(*), CAST(0 AS BIGINT) FROM push_outbox WHERE state = 'pending'",
+        )
+        .await;
+        if pending == 0 {
+            break;
+        }
+        assert!(
+            start_wait.elapsed() < Duration::from_secs(60),
+            "{pending} pushes still pending"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (accepted, distinct) = count(
+        &app,
+        "SELECT COUNT(*), COUNT(DISTINCT reg_id || msg_key) FROM push_records WHERE outcome = 'accepted'",
+    )
+    .await;
+    assert_eq!((accepted, distinct), (total, total), "each push sent once");
+    let (delivered, _) = count(
+        &app,
+        "SELECT CAST(SUM(delivered) AS BIGINT), CAST(0 AS BIGINT) FROM sandbox_messages",
+    )
+    .await;
+    assert_eq!(delivered, total);
+    for worker in [a, b] {
+        let (rows, _) = count(
+            &app,
+            &format!("SELECT COUNT(*), CAST(0 AS BIGINT) FROM push_outbox WHERE lease_owner LIKE '%:{worker}'"),
+        )
+        .await;
+        assert!(rows > 0, "the worker on port {worker} sent nothing");
+    }
+
+    // A console session made on one instance is valid on the others.
+    let other = TestApp {
+        base: format!("http://127.0.0.1:{a}"),
+        ..app
+    };
+    let me = other.get("/api/v1/me").await;
+    assert_eq!(me.status(), reqwest::StatusCode::OK);
 }
