@@ -70,6 +70,7 @@ pub fn router(state: AppState, sandbox: Option<Sandbox>) -> Router {
         ))
         .layer(middleware::from_fn_with_state(state.clone(), guard::pages))
         .layer(middleware::from_fn(guard::same_origin))
+        .layer(middleware::from_fn(guard::security_headers))
         .with_state(state)
 }
 

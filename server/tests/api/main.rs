@@ -10,5 +10,6 @@ mod im;
 mod mipush;
 mod offline;
 mod push;
+mod security;
 mod support;
 mod users;
