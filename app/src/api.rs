@@ -98,6 +98,7 @@ mod context {
             AppError::NotFound => S::NOT_FOUND,
             AppError::Malformed { .. } | AppError::Transport { .. } => S::BAD_REQUEST,
             AppError::Internal => S::INTERNAL_SERVER_ERROR,
+            AppError::Unavailable => S::SERVICE_UNAVAILABLE,
         }
     }
 }

@@ -123,12 +123,22 @@ fn internal(context: &str, e: impl std::fmt::Display) -> AppError {
 
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
-        internal("database", e)
+        match e {
+            StoreError::Other(e) => db_err(e),
+            e => internal("database", e),
+        }
     }
 }
 
+/// A database failure: unreachable (503, try again) or anything else (500), logged either way.
 fn db_err(e: sqlx::Error) -> AppError {
-    internal("database", e)
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+            tracing::warn!(error = %e, "database unreachable");
+            AppError::Unavailable
+        }
+        e => internal("database", e),
+    }
 }
 
 fn user_view(row: &UserRow) -> UserView {

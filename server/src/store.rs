@@ -56,6 +56,9 @@ impl StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// How long a request waits for a database connection before it answers 503.
+const UNREACHABLE_AFTER: std::time::Duration = std::time::Duration::from_secs(5);
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
@@ -77,6 +80,7 @@ impl Database {
             }
             let pool = SqlitePoolOptions::new()
                 .max_connections(4)
+                .acquire_timeout(UNREACHABLE_AFTER)
                 .connect_with(options)
                 .await
                 .with_context(|| format!("opening SQLite database {}", file.display()))?;
@@ -88,6 +92,7 @@ impl Database {
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = PgPoolOptions::new()
                 .max_connections(4)
+                .acquire_timeout(UNREACHABLE_AFTER)
                 .connect(url)
                 .await
                 .context("connecting to PostgreSQL")?;
@@ -102,7 +107,7 @@ impl Database {
         let relaxed = url.starts_with("sqlite:") && !settings.sqlite_sync_full;
         let pool = AnyPoolOptions::new()
             .max_connections(settings.max_connections)
-            .acquire_timeout(std::time::Duration::from_secs(5))
+            .acquire_timeout(UNREACHABLE_AFTER)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if relaxed {

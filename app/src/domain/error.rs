@@ -158,6 +158,9 @@ pub enum AppError {
     Malformed { detail: String },
     #[error("internal error")]
     Internal,
+    /// The database cannot be reached right now; nothing was written.
+    #[error("service unavailable")]
+    Unavailable,
     #[error("request failed: {message}")]
     Transport { message: String },
 }
@@ -187,6 +190,7 @@ impl AppError {
             Self::NotFound => "not_found",
             Self::Malformed { .. } => "invalid_body",
             Self::Internal => "internal",
+            Self::Unavailable => "unavailable",
             Self::Transport { .. } => "transport",
         }
     }
@@ -206,6 +210,7 @@ impl AppError {
                 t!("error.malformed", locale = l, detail = detail).into_owned()
             }
             Self::Internal => t!("error.internal", locale = l).into_owned(),
+            Self::Unavailable => t!("error.unavailable", locale = l).into_owned(),
             Self::Transport { .. } => t!("error.transport", locale = l).into_owned(),
         }
     }

@@ -10,6 +10,7 @@ use tower_sessions::Session;
 
 use super::AppState;
 use app::api::SESSION_USER_KEY;
+use app::domain::AppError;
 
 /// Sends visitors to the page they may see: setup while no user exists (and never again after),
 /// sign-in without a session, the apps once signed in.
@@ -18,9 +19,10 @@ pub async fn pages(State(state): State<AppState>, req: Request, next: Next) -> R
     if req.method() != Method::GET || !is_page(path) {
         return next.run(req).await;
     }
+    let unavailable = || (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response();
     let needs_setup = match state.services.needs_setup().await {
         Ok(v) => v,
-        Err(_) => return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response(),
+        Err(_) => return unavailable(),
     };
     if needs_setup {
         return if path == "/setup" {
@@ -33,9 +35,15 @@ pub async fn pages(State(state): State<AppState>, req: Request, next: Next) -> R
         return (StatusCode::NOT_FOUND, "not found").into_response();
     }
     let signed_in = match req.extensions().get::<Session>() {
+        // A session or user that cannot be read is an outage, not a signed-out visitor.
         Some(session) => match session.get::<i64>(SESSION_USER_KEY).await {
-            Ok(Some(id)) => state.services.active_user(id).await.is_ok(),
-            _ => false,
+            Ok(Some(id)) => match state.services.active_user(id).await {
+                Ok(_) => true,
+                Err(AppError::Unavailable) => return unavailable(),
+                Err(_) => false,
+            },
+            Ok(None) => false,
+            Err(_) => return unavailable(),
         },
         None => false,
     };

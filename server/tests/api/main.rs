@@ -9,6 +9,7 @@ mod crash;
 mod im;
 mod mipush;
 mod offline;
+mod outage;
 mod push;
 mod security;
 mod support;

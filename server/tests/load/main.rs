@@ -2,7 +2,7 @@
 //! to a baseline measured in the same run, so a noisy machine still gives a stable ratio.
 //!
 //! `cargo test --release -p server --test load -- --ignored --nocapture --test-threads=1`
-//! (PostgreSQL at `PUSHDESK_TEST_POSTGRES`, default `postgres://postgres@127.0.0.1:5432/test`).
+//! (PostgreSQL at `PUSHDESK_TEST_POSTGRES`, default `postgres://postgres@127.0.0.1:5432`).
 
 use std::io::Write;
 use std::process::{Child, Command, Stdio};
@@ -60,10 +60,12 @@ async fn database(postgres: bool, dir: &std::path::Path) -> String {
         return format!("sqlite://{}/bench.db?mode=rwc", dir.display());
     }
     use sqlx::Connection;
-    let admin = std::env::var("PUSHDESK_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let name = format!("bench_{}", std::process::id());
-    let mut conn = sqlx::AnyConnection::connect(&admin).await.unwrap();
+    let server = std::env::var("PUSHDESK_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    let name = format!("pushdesk_bench_{}", std::process::id());
+    let mut conn = sqlx::AnyConnection::connect(&format!("{server}/postgres"))
+        .await
+        .unwrap();
     let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
         .execute(&mut conn)
         .await;
@@ -71,8 +73,7 @@ async fn database(postgres: bool, dir: &std::path::Path) -> String {
         .execute(&mut conn)
         .await
         .unwrap();
-    let (base, _) = admin.rsplit_once('/').unwrap();
-    format!("{base}/{name}")
+    format!("{server}/{name}")
 }
 
 async fn start(postgres: bool, extra: &[(&str, &str)]) -> Server {
