@@ -10,6 +10,7 @@ mod im;
 mod mipush;
 mod offline;
 mod outage;
+mod properties;
 mod push;
 mod security;
 mod support;
