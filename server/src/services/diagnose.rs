@@ -304,16 +304,21 @@ fn certificate_check(certificates: &[CertificateView], devices: &[DeviceView]) -
             Some(say("diag.fix.add_certificate", &[])),
         );
     }
-    // The certificates the user's live devices report with; all of the app's otherwise.
-    let used: Vec<&CertificateView> = certificates
+    // The certificates the user's live devices report with; all of the app's when none does
+    // (a token under another app's or a deleted certificate is ②'s to explain).
+    let reported: Vec<&CertificateView> = certificates
         .iter()
         .filter(|c| {
             devices
                 .iter()
                 .any(|d| d.logged_in && d.certificate_id == c.id)
-                || !devices.iter().any(|d| d.logged_in)
         })
         .collect();
+    let used = if reported.is_empty() {
+        certificates.iter().collect()
+    } else {
+        reported
+    };
     if let Some(c) = used
         .iter()
         .find(|c| c.status == CertificateStatus::Invalid && !serving(c))
