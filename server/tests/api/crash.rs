@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::offline::{count, login, ok, shade, text_msg, v4};
-use crate::support::{Engine, TestApp, fresh_database, im_fixture, new_client, test_dir};
+use crate::offline::{count, offline_users, ok, shade, text_msg, v4};
+use crate::support::{Engine, TestApp, fresh_database, new_client, test_dir};
 
 /// A free port, the same for both runs (the worker's name is host and port).
 fn free_port() -> u16 {
@@ -76,18 +76,7 @@ async fn killed_mid_dispatch_and_restarted_delivers_every_push_once(engine: Engi
         database_url: url.clone(),
         dir: dir.clone(),
     };
-    let f = im_fixture(&app, PHONES, Some("im_message")).await;
-    ok(&v4(
-        &app,
-        &f,
-        "im_open_login_svc/account_import",
-        json!({"UserID": "bob"}),
-    )
-    .await);
-    let users: Vec<String> = (0..PHONES).map(|i| format!("user{i:02}")).collect();
-    for (user, reg_id) in users.iter().zip(&f.reg_ids) {
-        login(&app, &f, user, reg_id).await;
-    }
+    let (f, users) = offline_users(&app, PHONES).await;
     // Every MiPush call takes 1.5 s: three messages are three calls, one after the other.
     let apps: serde_json::Value = app.get("/sandbox/mipush/apps").await.json().await.unwrap();
     let app_id = apps[0]["app_id"].as_str().unwrap();
@@ -192,18 +181,7 @@ async fn two_instances_share_one_postgres_backlog() {
         database_url: url.clone(),
         dir: dir.clone(),
     };
-    let f = im_fixture(&app, PHONES, Some("im_message")).await;
-    ok(&v4(
-        &app,
-        &f,
-        "im_open_login_svc/account_import",
-        json!({"UserID": "bob"}),
-    )
-    .await);
-    let users: Vec<String> = (0..PHONES).map(|i| format!("user{i:03}")).collect();
-    for (user, reg_id) in users.iter().zip(&f.reg_ids) {
-        login(&app, &f, user, reg_id).await;
-    }
+    let (f, users) = offline_users(&app, PHONES).await;
     for i in 0..MESSAGES {
         let mut body = text_msg("x", &format!("message {i}"), 20_000 + i as u32);
         body["To_Account"] = json!(users);

@@ -79,6 +79,24 @@ pub(crate) async fn login(app: &TestApp, f: &ImFixture, user: &str, reg_id: &str
     session
 }
 
+/// An IM app with `n` sandbox phones, each logged in as `user0000`, `user0001`, … with its regId
+/// reported, and `bob` to send from; returns the fixture and the users.
+pub(crate) async fn offline_users(app: &TestApp, n: usize) -> (ImFixture, Vec<String>) {
+    let f = fixture(app, n).await;
+    ok(&v4(
+        app,
+        &f,
+        "im_open_login_svc/account_import",
+        json!({"UserID": "bob"}),
+    )
+    .await);
+    let users: Vec<String> = (0..n).map(|i| format!("user{i:04}")).collect();
+    for (user, reg_id) in users.iter().zip(&f.reg_ids) {
+        login(app, &f, user, reg_id).await;
+    }
+    (f, users)
+}
+
 pub(crate) fn text_msg(to: &str, text: &str, random: u32) -> Value {
     json!({"SyncOtherMachine": 2, "From_Account": "bob", "To_Account": to, "MsgRandom": random,
            "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": text}}]})
@@ -443,12 +461,7 @@ on_both_engines! {
 
     #[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "0", "PUSHDESK_BATCHSEND_MAX" = "2500")]
     async fn a_batch_to_2500_offline_users_goes_out_in_three_vendor_calls_once_each(app) {
-        let f = fixture(&app, 2500).await;
-        ok(&v4(&app, &f, "im_open_login_svc/account_import", json!({"UserID": "bob"})).await);
-        let users: Vec<String> = (0..2500).map(|i| format!("user{i:04}")).collect();
-        for (user, reg_id) in users.iter().zip(&f.reg_ids) {
-            login(&app, &f, user, reg_id).await;
-        }
+        let (f, users) = offline_users(&app, 2500).await;
         let mut body = text_msg("x", "to all 2,500", 8001);
         body["To_Account"] = json!(users);
         ok(&v4(&app, &f, "openim/batchsendmsg", body).await);
@@ -463,12 +476,7 @@ on_both_engines! {
 
     #[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "0")]
     async fn a_vendor_outage_delays_pushes_and_loses_none(app) {
-        let f = fixture(&app, 20).await;
-        ok(&v4(&app, &f, "im_open_login_svc/account_import", json!({"UserID": "bob"})).await);
-        let users: Vec<String> = (0..20).map(|i| format!("user{i:02}")).collect();
-        for (user, reg_id) in users.iter().zip(&f.reg_ids) {
-            login(&app, &f, user, reg_id).await;
-        }
+        let (f, users) = offline_users(&app, 20).await;
         // MiPush answers 503 to the next 7 calls: more than one call's 5 attempts.
         let apps: Value = app.get("/sandbox/mipush/apps").await.json().await.unwrap();
         let app_id = apps[0]["app_id"].as_str().unwrap();

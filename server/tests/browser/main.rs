@@ -393,9 +393,18 @@ async fn a_notification_sent_to_a_virtual_phone_shows_in_its_shade() {
     b.quit().await;
 }
 
-/// Signs in through the API, creates app 1400000001 with Android ticked and a sandbox push app;
-/// returns the sandbox app's (AppID, AppSecret).
-async fn android_app_with_sandbox_credentials(base: &str) -> (String, String) {
+/// App 1400000001 with Android ticked, and a sandbox push app, made through the API.
+struct AndroidApp {
+    /// Signed in as the owner.
+    api: reqwest::Client,
+    /// The app's secret key (what the customer's back end signs UserSigs with).
+    key: String,
+    /// The sandbox push app's AppID and AppSecret.
+    app_id: String,
+    secret: String,
+}
+
+async fn android_app_with_sandbox_credentials(base: &str) -> AndroidApp {
     let api = reqwest::Client::builder()
         .cookie_store(true)
         .build()
@@ -411,12 +420,15 @@ async fn android_app_with_sandbox_credentials(base: &str) -> (String, String) {
         .send()
         .await
         .unwrap());
-    ok(api
+    let app: serde_json::Value = ok(api
         .post(format!("{base}/api/v1/apps"))
         .json(&json!({"name": "Demo"}))
         .send()
         .await
-        .unwrap());
+        .unwrap())
+    .json()
+    .await
+    .unwrap();
     ok(api
         .put(format!("{base}/api/v1/apps/1400000001/platforms"))
         .json(&json!({"platforms": ["android"]}))
@@ -432,17 +444,19 @@ async fn android_app_with_sandbox_credentials(base: &str) -> (String, String) {
     .json()
     .await
     .unwrap();
-    (
-        sandbox["app_id"].as_str().unwrap().to_owned(),
-        sandbox["app_secret"].as_str().unwrap().to_owned(),
-    )
+    AndroidApp {
+        api,
+        key: app["secret_key"].as_str().unwrap().to_owned(),
+        app_id: sandbox["app_id"].as_str().unwrap().to_owned(),
+        secret: sandbox["app_secret"].as_str().unwrap().to_owned(),
+    }
 }
 
 #[tokio::test]
 async fn an_owner_adds_a_xiaomi_certificate_and_reads_its_id_once_effective() {
     let server = start_server().await;
     let base = &server.base;
-    let (app_id, secret) = android_app_with_sandbox_credentials(base).await;
+    let AndroidApp { app_id, secret, .. } = android_app_with_sandbox_credentials(base).await;
     let driver = start_driver().await;
     let b = Browser::start(&driver.url, &temp_dir("profile-certs"), true).await;
     sign_in(&b, base, "owner", "correct horse battery").await;
@@ -741,49 +755,17 @@ async fn wait_for_state(api: &reqwest::Client, base: &str, key: &str, status: &s
 async fn the_virtual_phone_shows_step5_and_the_troubleshooter_explains_a_logout() {
     let server = start_server().await;
     let base = &server.base;
-    let api = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    create_owner(&api, base).await;
-    let res = api
-        .post(format!("{base}/api/v1/session"))
-        .json(&json!({"username": "owner", "password": "correct horse battery"}))
-        .send()
-        .await
-        .unwrap();
-    assert!(res.status().is_success());
-    let app: serde_json::Value = api
-        .post(format!("{base}/api/v1/apps"))
-        .json(&json!({"name": "Demo"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let key = app["secret_key"].as_str().unwrap().to_owned();
-    let res = api
-        .put(format!("{base}/api/v1/apps/1400000001/platforms"))
-        .json(&json!({"platforms": ["android"]}))
-        .send()
-        .await
-        .unwrap();
-    assert!(res.status().is_success());
-    let sandbox: serde_json::Value = api
-        .post(format!("{base}/sandbox/mipush/apps"))
-        .json(&json!({"package_name": "com.example.im"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let AndroidApp {
+        api,
+        key,
+        app_id,
+        secret,
+    } = android_app_with_sandbox_credentials(base).await;
     let cert: serde_json::Value = api
         .post(format!("{base}/api/v1/apps/1400000001/certificates"))
         .json(
             &json!({"vendor": "xiaomi", "package_name": "com.example.im",
-            "app_id": sandbox["app_id"], "app_secret": sandbox["app_secret"], "region": "sandbox"}),
+            "app_id": app_id, "app_secret": secret, "region": "sandbox"}),
         )
         .send()
         .await
