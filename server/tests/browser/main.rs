@@ -692,8 +692,14 @@ async fn a_test_push_from_the_console_reaches_the_sandbox_phone_and_is_recorded(
     b.quit().await;
 }
 
-/// A `/v4` call as the customer's back end makes it, signed as the administrator.
-async fn v4(api: &reqwest::Client, base: &str, key: &str, command: &str, body: serde_json::Value) {
+/// A `/v4` call as the customer's back end makes it, signed as the administrator: the answer.
+async fn v4_answer(
+    api: &reqwest::Client,
+    base: &str,
+    key: &str,
+    command: &str,
+    body: serde_json::Value,
+) -> serde_json::Value {
     let sig = server::im::usersig::generate(
         1_400_000_001,
         key,
@@ -702,17 +708,21 @@ async fn v4(api: &reqwest::Client, base: &str, key: &str, command: &str, body: s
         3600,
         None,
     );
-    let answer: serde_json::Value = api
-        .post(format!(
-            "{base}/v4/{command}?sdkappid=1400000001&identifier=administrator&usersig={sig}&random=1&contenttype=json"
-        ))
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    api.post(format!(
+        "{base}/v4/{command}?sdkappid=1400000001&identifier=administrator&usersig={sig}&random=1&contenttype=json"
+    ))
+    .body(body.to_string())
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap()
+}
+
+/// A `/v4` call that must succeed.
+async fn v4(api: &reqwest::Client, base: &str, key: &str, command: &str, body: serde_json::Value) {
+    let answer = v4_answer(api, base, key, command, body).await;
     assert_eq!(answer["ActionStatus"], "OK", "{command}: {answer}");
 }
 
@@ -726,23 +736,14 @@ async fn send_text(api: &reqwest::Client, base: &str, key: &str, text: &str, ran
 async fn wait_for_state(api: &reqwest::Client, base: &str, key: &str, status: &str) {
     let start = Instant::now();
     loop {
-        let sig = server::im::usersig::generate(
-            1_400_000_001,
+        let answer = v4_answer(
+            api,
+            base,
             key,
-            "administrator",
-            server::unix_now(),
-            3600,
-            None,
-        );
-        let answer: serde_json::Value = api
-            .post(format!("{base}/v4/openim/querystate?sdkappid=1400000001&identifier=administrator&usersig={sig}&random=1&contenttype=json"))
-            .body(json!({"To_Account": ["alice"]}).to_string())
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            "openim/querystate",
+            json!({"To_Account": ["alice"]}),
+        )
+        .await;
         if answer["QueryResult"][0]["Status"] == status {
             return;
         }

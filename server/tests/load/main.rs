@@ -616,6 +616,11 @@ async fn token_reports(f: &Fixture, phones: &Arc<Vec<Phone>>, engine: &str) {
     ));
 }
 
+async fn get_bytes(client: &Client, url: &str) -> Vec<u8> {
+    let res = client.get(url).send().await.unwrap();
+    res.bytes().await.unwrap().to_vec()
+}
+
 fn gzip(bytes: &[u8]) -> usize {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     e.write_all(bytes).unwrap();
@@ -632,15 +637,7 @@ async fn console(f: &Fixture) {
         "/pkg/pushdesk.wasm",
         "/pkg/pushdesk.css",
     ] {
-        let body = client
-            .get(format!("{}{path}", f.base))
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
-        assets += gzip(&body);
+        assets += gzip(&get_bytes(client, &format!("{}{path}", f.base)).await);
     }
     for (name, path) in [
         ("sign-in", "/signin".to_owned()),
@@ -651,14 +648,7 @@ async fn console(f: &Fixture) {
         } else {
             client.clone()
         };
-        let html = client
-            .get(format!("{}{path}", f.base))
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
+        let html = get_bytes(&client, &format!("{}{path}", f.base)).await;
         let total = gzip(&html) + assets;
         report(&format!(
             "first load of the {name} page: {} KB gzip (HTML {} B + WASM, JS, CSS {} B; goal ≤ 250 KB)",
