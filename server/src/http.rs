@@ -13,9 +13,13 @@ use axum::extract::{FromRef, Request, State};
 use axum::middleware;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
+use http::{Extensions, HeaderMap, StatusCode, Version};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
+use tower_http::services::ServeDir;
 
 use crate::sandbox::Sandbox;
 use crate::services::Services;
@@ -64,6 +68,7 @@ pub fn router(state: AppState, sandbox: Option<Sandbox>) -> Router {
         .nest("/api/v1", api_v1::router())
         .nest("/sdk/v1", crate::im::sdk::router())
         .nest("/v4", crate::im::rest::router())
+        .nest_service("/pkg", site_files(&state.leptos))
         .leptos_routes_with_context(&state, routes, context, shell)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
@@ -71,7 +76,23 @@ pub fn router(state: AppState, sandbox: Option<Sandbox>) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), guard::pages))
         .layer(middleware::from_fn(guard::same_origin))
         .layer(middleware::from_fn(guard::security_headers))
+        .layer(compression())
         .with_state(state)
+}
+
+/// `/pkg`: the browser's code and style, each sent in the brotli or gzip form the build stored
+/// beside it when the browser accepts one.
+fn site_files(options: &LeptosOptions) -> ServeDir {
+    let dir = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
+    ServeDir::new(dir).precompressed_br().precompressed_gzip()
+}
+
+/// Gzip for pages and API answers when the client accepts it; never for a WebSocket upgrade.
+fn compression() -> CompressionLayer<impl Predicate> {
+    let not_upgrade = |status: StatusCode, _: Version, _: &HeaderMap, _: &Extensions| {
+        status != StatusCode::SWITCHING_PROTOCOLS
+    };
+    CompressionLayer::new().compress_when(DefaultPredicate::new().and(not_upgrade))
 }
 
 async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {

@@ -889,3 +889,68 @@ async fn the_virtual_phone_shows_step5_and_the_troubleshooter_explains_a_logout(
     b.assert_console_clean().await;
     b.quit().await;
 }
+
+/// `make bench`: the compressed bytes a browser receives to show and hydrate a page it has never
+/// seen (goal ≤ 250 KB): the page, the main WASM module, the page's chunks, scripts and style.
+/// Read from the browser's own resource timing, so it counts exactly what was fetched.
+#[tokio::test]
+#[ignore = "a benchmark: make bench"]
+async fn first_load_bytes() {
+    let server = start_server().await;
+    let base = &server.base;
+    let AndroidApp {
+        api,
+        app_id,
+        secret,
+        ..
+    } = android_app_with_sandbox_credentials(base).await;
+    let res = api
+        .post(format!("{base}/api/v1/apps/1400000001/certificates"))
+        .json(&json!({"vendor": "xiaomi", "package_name": "com.example.im", "app_id": app_id, "app_secret": secret}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let driver = start_driver().await;
+    for (name, path) in [
+        ("sign-in", "/signin"),
+        ("certificates", "/apps/1400000001/push"),
+    ] {
+        let b = Browser::start(&driver.url, &temp_dir("profile-bytes"), true).await;
+        if name != "sign-in" {
+            sign_in(&b, base, "owner", "correct horse battery").await;
+            b.wait_for_url("/apps").await;
+        }
+        b.goto(&format!("{base}{path}")).await;
+        b.wait_hydrated().await;
+        b.assert_console_clean().await;
+        // encodedBodySize: the body as sent (after Content-Encoding), also for files the
+        // sign-in already cached, so both pages count as first loads.
+        let entries = b
+            .script(
+                "const done = arguments[arguments.length - 1];
+                 const all = [...performance.getEntriesByType('navigation'),
+                              ...performance.getEntriesByType('resource')];
+                 done(all.map(e => [e.name, e.encodedBodySize, e.decodedBodySize]));",
+            )
+            .await;
+        let entries = entries.as_array().unwrap();
+        let (mut sent, mut raw, mut wasm_files) = (0, 0, 0);
+        for e in entries {
+            let url = e[0].as_str().unwrap();
+            sent += e[1].as_u64().unwrap();
+            raw += e[2].as_u64().unwrap();
+            wasm_files += usize::from(url.ends_with(".wasm"));
+            if std::env::var("PUSHDESK_BENCH_FILES").is_ok() {
+                println!("  {:>8} {:>8} {url}", e[1], e[2]);
+            }
+        }
+        println!(
+            "first load of the {name} page: {} KB compressed ({} requests, {wasm_files} of them WASM; {} KB uncompressed; goal ≤ 250 KB)",
+            sent / 1000,
+            entries.len(),
+            raw / 1000
+        );
+        b.quit().await;
+    }
+}

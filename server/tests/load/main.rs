@@ -616,48 +616,11 @@ async fn token_reports(f: &Fixture, phones: &Arc<Vec<Phone>>, engine: &str) {
     ));
 }
 
-async fn get_bytes(client: &Client, url: &str) -> Vec<u8> {
-    let res = client.get(url).send().await.unwrap();
-    res.bytes().await.unwrap().to_vec()
-}
-
-fn gzip(bytes: &[u8]) -> usize {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    e.write_all(bytes).unwrap();
-    e.finish().unwrap().len()
-}
-
-/// First-load bytes of two pages, and the server-rendered certificates page's latency with
-/// 100 certificates and 1,000,000 push records, against `/healthz`.
+/// The server-rendered certificates page's latency with 100 certificates and 1,000,000 push
+/// records, against `/healthz`. (A page's first-load bytes are measured in a real browser: the
+/// browser suite's `first_load_bytes`.)
 async fn console(f: &Fixture) {
     let client = &f.console;
-    let mut assets = 0;
-    for path in [
-        "/pkg/pushdesk.js",
-        "/pkg/pushdesk.wasm",
-        "/pkg/pushdesk.css",
-    ] {
-        assets += gzip(&get_bytes(client, &format!("{}{path}", f.base)).await);
-    }
-    for (name, path) in [
-        ("sign-in", "/signin".to_owned()),
-        ("certificates", format!("/apps/{}/push", f.sdkappid)),
-    ] {
-        let client = if name == "sign-in" {
-            Client::new()
-        } else {
-            client.clone()
-        };
-        let html = get_bytes(&client, &format!("{}{path}", f.base)).await;
-        let total = gzip(&html) + assets;
-        report(&format!(
-            "first load of the {name} page: {} KB gzip (HTML {} B + WASM, JS, CSS {} B; goal ≤ 250 KB)",
-            total / 1000,
-            gzip(&html),
-            assets
-        ));
-    }
-
     for i in 0..99 {
         let res = client
             .post(format!(
