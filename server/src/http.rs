@@ -15,7 +15,8 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use http::{Extensions, HeaderMap, StatusCode, Version};
 use leptos::config::LeptosOptions;
-use leptos::prelude::provide_context;
+use leptos::nonce::Nonce;
+use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, Predicate};
@@ -50,7 +51,10 @@ pub fn router(state: AppState, sandbox: Option<Sandbox>) -> Router {
     let routes = generate_route_list(app::App);
     let context = {
         let backend = state.backend();
-        move || provide_context(backend.clone())
+        move || {
+            provide_context(backend.clone());
+            provide_script_nonce();
+        }
     };
     let shell = {
         let options = state.leptos.clone();
@@ -70,14 +74,25 @@ pub fn router(state: AppState, sandbox: Option<Sandbox>) -> Router {
         .nest("/v4", crate::im::rest::router())
         .nest_service("/pkg", site_files(&state.leptos))
         .leptos_routes_with_context(&state, routes, context, shell)
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
-            app::shell,
-        ))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(provide_script_nonce, app::shell))
         .layer(middleware::from_fn_with_state(state.clone(), guard::pages))
         .layer(middleware::from_fn(guard::same_origin))
         .layer(middleware::from_fn(guard::security_headers))
         .layer(compression())
         .with_state(state)
+}
+
+/// Hands the response's script nonce (see [`guard::security_headers`]) to Leptos, which puts it
+/// on every inline script of the page.
+fn provide_script_nonce() {
+    let nonce = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<guard::ScriptNonce>().cloned());
+    if let Some(guard::ScriptNonce(nonce)) = nonce {
+        provide_context(Nonce::from_value(nonce));
+    }
 }
 
 /// `/pkg`: the browser's code and style, each sent in the brotli or gzip form the build stored

@@ -6,6 +6,8 @@ use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use tower_sessions::Session;
 
 use super::AppState;
@@ -123,7 +125,14 @@ fn origin_matches(origin: &str, host: &str) -> bool {
 /// a content policy that loads scripts, WASM, styles and connections from this site only.
 /// `'unsafe-inline'` stays for scripts: the hydration bootstrap and the serialized resources of
 /// each page are inline (a per-request nonce would remove it).
-pub async fn security_headers(req: Request, next: Next) -> Response {
+/// A fresh value per response that the page's own inline scripts (the hydration starter, the
+/// data rendered with the page) carry, so the policy allows them and nothing injected.
+#[derive(Clone, Debug)]
+pub struct ScriptNonce(pub String);
+
+pub async fn security_headers(mut req: Request, next: Next) -> Response {
+    let nonce = STANDARD.encode(crate::crypto::random_bytes(18));
+    req.extensions_mut().insert(ScriptNonce(nonce.clone()));
     let mut res = next.run(req).await;
     let headers = res.headers_mut();
     headers.insert(
@@ -138,17 +147,20 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
         header::REFERRER_POLICY,
         header::HeaderValue::from_static("same-origin"),
     );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        header::HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-    );
+    if let Ok(policy) = header::HeaderValue::from_str(&content_security_policy(&nonce)) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
     res
 }
 
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; \
-     script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
-     img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; \
-     form-action 'self'; frame-ancestors 'none'";
+/// Scripts: the site's own files, its WASM, and inline scripts with this response's nonce.
+fn content_security_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+         object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
 
 #[cfg(test)]
 mod tests {

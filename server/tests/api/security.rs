@@ -108,9 +108,29 @@ on_both_engines! {
             assert_eq!(get("x-frame-options"), "DENY", "{path}");
             assert_eq!(get("referrer-policy"), "same-origin", "{path}");
             let csp = get("content-security-policy");
-            for rule in ["default-src 'self'", "frame-ancestors 'none'", "object-src 'none'", "script-src 'self'"] {
+            for rule in ["default-src 'self'", "frame-ancestors 'none'", "object-src 'none'", "script-src 'self' 'nonce-"] {
                 assert!(csp.contains(rule), "{path}: {csp}");
             }
+            let scripts = csp.split(';').find(|d| d.trim_start().starts_with("script-src")).unwrap();
+            assert!(!scripts.contains("unsafe-inline"), "{path}: {csp}");
         }
+    }
+
+    async fn inline_scripts_run_only_with_the_nonce_of_their_own_response(app) {
+        app.with_owner().await;
+        let mut seen = Vec::new();
+        for _ in 0..2 {
+            let res = app.get("/apps").await;
+            let csp = res.headers()["content-security-policy"].to_str().unwrap().to_owned();
+            let nonce = csp.split("'nonce-").nth(1).and_then(|rest| rest.split('\'').next()).unwrap().to_owned();
+            assert!(nonce.len() >= 22, "{csp}");
+            let html = res.text().await.unwrap();
+            let scripts = html.matches("<script").count();
+            assert!(scripts >= 1, "{html}");
+            // Every inline or module script of the page carries exactly this response's nonce.
+            assert_eq!(html.matches(&format!("nonce=\"{nonce}\"")).count(), scripts, "{html}");
+            seen.push(nonce);
+        }
+        assert_ne!(seen[0], seen[1], "a nonce is never reused");
     }
 }

@@ -240,6 +240,7 @@ impl Browser {
                     "runtimeerror",
                     "webassembly",
                     "uncaught",
+                    "content security policy",
                 ]
                 .iter()
                 .any(|needle| l.contains(needle))
