@@ -76,25 +76,33 @@ impl Services {
         if password.is_empty() {
             return Err(AppError::invalid(Password::FIELD, Rule::Required));
         }
-        let user_key = Key::User(username.trim().to_lowercase());
-        let keys = [user_key.clone(), Key::Client(client.ip)];
+        let keys = [
+            Key::User(username.trim().to_lowercase()),
+            Key::Client(client.ip),
+        ];
         let now = unix_now();
-        if let Err(retry_after_secs) = self.throttle.check(&keys, now) {
+        if let Err(retry_after_secs) = self.throttle.attempt(&keys, now) {
             return Err(AppError::Throttled { retry_after_secs });
         }
-        let row = match Username::parse(username) {
-            Ok(name) => store::users::by_username(&self.db, name.as_str()).await?,
-            Err(_) => None,
+        let judged = async {
+            let row = match Username::parse(username) {
+                Ok(name) => store::users::by_username(&self.db, name.as_str()).await?,
+                Err(_) => None,
+            };
+            let matches = self
+                .passwords
+                .verify(row.as_ref().map(|r| r.password_hash.as_str()), password)
+                .await
+                .map_err(|e| internal("verifying", e))?;
+            Ok::<_, AppError>((row, matches))
         };
-        let matches = self
-            .passwords
-            .verify(row.as_ref().map(|r| r.password_hash.as_str()), password)
+        let (row, matches) = judged
             .await
-            .map_err(|e| internal("verifying", e))?;
+            .inspect_err(|_| self.throttle.undo(&keys, now))?;
         let actor = username.trim().to_lowercase();
         match row {
             Some(row) if matches && row.disabled == 0 => {
-                self.throttle.record_success(&user_key);
+                self.throttle.record_success(&keys, now);
                 let event = NewEvent {
                     actor: &row.username,
                     action: "sign_in",
@@ -105,7 +113,6 @@ impl Services {
                 Ok(user_view(&row))
             }
             _ => {
-                self.throttle.record_failure(&keys, now);
                 let event = NewEvent {
                     actor: &actor,
                     action: "sign_in_failed",

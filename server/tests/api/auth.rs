@@ -1,3 +1,4 @@
+use futures_util::StreamExt;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -89,6 +90,35 @@ on_both_engines! {
         assert!(wait == "30" || wait == "29", "{wait}");
         let body = assert_error(res, StatusCode::TOO_MANY_REQUESTS, "throttled", None).await;
         assert_eq!(body["error"]["message"], format!("尝试次数过多，请在 {wait} 秒后重试。"));
+    }
+
+    async fn sign_in_throttling_holds_under_a_thousand_wrong_attempts(app) {
+        app.with_owner().await;
+        app.create_user("colleague", "developer").await;
+        let attacker = app.other_client();
+        // 1,000 guesses, 50 in flight at a time: only the first six are ever judged.
+        let statuses: Vec<StatusCode> = futures_util::stream::iter(0..1000)
+            .map(|i| {
+                let attacker = &attacker;
+                async move {
+                    let guess = json!({"username": OWNER, "password": format!("guess number {i}")});
+                    attacker.post("/api/v1/session", guess).await.status()
+                }
+            })
+            .buffer_unordered(50)
+            .collect()
+            .await;
+        let count = |status| statuses.iter().filter(|s| **s == status).count();
+        assert_eq!((count(StatusCode::UNAUTHORIZED), count(StatusCode::TOO_MANY_REQUESTS)), (6, 994));
+        // The right password waits out the lock like any other.
+        let res = attacker.post("/api/v1/session", json!({"username": OWNER, "password": OWNER_PASSWORD})).await;
+        assert_error(res, StatusCode::TOO_MANY_REQUESTS, "throttled", None).await;
+        // The audit log holds the six judged attempts, not a thousand rows.
+        let audit: Value = app.get("/api/v1/audit").await.json().await.unwrap();
+        let failed = audit["items"].as_array().unwrap().iter().filter(|e| e["action"] == "sign_in_failed").count();
+        assert_eq!(failed, 6);
+        // Another account behind the same address still signs in.
+        app.other_client().sign_in("colleague", "a long password").await;
     }
 
     async fn cross_site_posts_are_refused(app) {
