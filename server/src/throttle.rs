@@ -197,7 +197,7 @@ mod tests {
         t.record_success(&[user(), ip.clone()], 0);
         assert_eq!(t.attempt(&[user()], 0), Ok(()));
         // The address keeps its 20 failures: the next one locks it.
-        assert_eq!(t.attempt(&[ip.clone()], 0), Ok(()));
+        assert_eq!(t.attempt(std::slice::from_ref(&ip), 0), Ok(()));
         assert_eq!(t.attempt(&[ip], 0), Err(30));
     }
 }
