@@ -96,6 +96,29 @@ on_both_engines! {
         let _ = f.certificate_id;
     }
 
+    async fn a_usersig_that_worked_is_refused_once_it_expired(app) {
+        let f = fixture(&app).await;
+        let login_body = json!({"sdkappid": 1400000001, "user_id": "alice",
+            "user_sig": usersig::generate(1_400_000_001, &f.key, "alice", now(), 2, None)});
+        let admin = usersig::generate(1_400_000_001, &f.key, "administrator", now(), 2, None);
+        let query = format!("/v4/openim/querystate?sdkappid=1400000001&identifier=administrator&usersig={admin}&random=7&contenttype=json");
+        let querystate = || async {
+            let res = app.client.post(app.url(&query)).body(r#"{"To_Account":["alice"]}"#).send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            res.json::<Value>().await.unwrap()
+        };
+        // Valid: the login and the REST call are accepted.
+        assert_eq!(app.post("/sdk/v1/login", login_body.clone()).await.status(), StatusCode::OK);
+        assert_eq!(querystate().await["ErrorCode"], 0);
+        // The same signatures replayed after their 2 s: refused with Tencent's 70001, nothing done.
+        tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+        let body = assert_error(app.post("/sdk/v1/login", login_body).await,
+            StatusCode::UNPROCESSABLE_ENTITY, "invalid", Some("user_sig")).await;
+        assert!(body["error"]["message"].as_str().unwrap().contains("70001"), "{body}");
+        let answer = querystate().await;
+        assert_eq!((answer["ActionStatus"].as_str(), answer["ErrorCode"].as_i64()), (Some("FAIL"), Some(70001)), "{answer}");
+    }
+
     async fn a_reported_token_is_bound_once_and_refused_when_wrong(app) {
         let f = fixture(&app).await;
         let session = login(&app, &f, "alice").await;
