@@ -17,6 +17,8 @@ pub struct Settings {
     pub cert_activation_delay: Duration,
     pub secret_key_file: PathBuf,
     pub mipush_base_url: Option<String>,
+    /// How long one MiPush call may take before it counts as failed and is retried (10 s).
+    pub mipush_timeout: Duration,
     /// The most receivers a `/v4` batchsendmsg takes (Tencent's limit, 500, by default).
     pub batchsend_max: usize,
     /// Whether this instance sends queued offline pushes (off: it serves requests only, and
@@ -44,13 +46,14 @@ pub struct SessionSettings {
     pub secure_cookie: bool,
 }
 
-const KEYS: [&str; 15] = [
+const KEYS: [&str; 16] = [
     "DATABASE_URL",
     "PUSHDESK_ADDR",
     "PUSHDESK_SANDBOX",
     "PUSHDESK_CERT_ACTIVATION_DELAY",
     "PUSHDESK_SECRET_KEY_FILE",
     "PUSHDESK_MIPUSH_BASE_URL",
+    "PUSHDESK_MIPUSH_TIMEOUT_MS",
     "PUSHDESK_SESSION_IDLE_SECS",
     "PUSHDESK_SECURE_COOKIE",
     "PUSHDESK_DB_MAX_CONNECTIONS",
@@ -102,6 +105,14 @@ impl Settings {
             Some(v) if v == "normal" => false,
             Some(_) => bail!("PUSHDESK_SQLITE_SYNC must be full or normal"),
         };
+        let mipush_timeout_ms = parse_u64(
+            get("PUSHDESK_MIPUSH_TIMEOUT_MS"),
+            10_000,
+            "PUSHDESK_MIPUSH_TIMEOUT_MS",
+        )?;
+        if !(100..=120_000).contains(&mipush_timeout_ms) {
+            bail!("PUSHDESK_MIPUSH_TIMEOUT_MS must be between 100 and 120000");
+        }
         let batchsend_max =
             parse_u64(get("PUSHDESK_BATCHSEND_MAX"), 500, "PUSHDESK_BATCHSEND_MAX")?;
         if !(1..=100_000).contains(&batchsend_max) {
@@ -135,6 +146,7 @@ impl Settings {
                 get("PUSHDESK_SECRET_KEY_FILE").unwrap_or("data/secret.key"),
             ),
             mipush_base_url: get("PUSHDESK_MIPUSH_BASE_URL").map(str::to_owned),
+            mipush_timeout: Duration::from_millis(mipush_timeout_ms),
             batchsend_max: batchsend_max as usize,
             outbox_worker: match get("PUSHDESK_OUTBOX_WORKER") {
                 None => true,

@@ -157,6 +157,8 @@ impl Dispatcher {
         }
         self.metrics
             .observe_vendor_latency("xiaomi", exchange.latency);
+        self.metrics
+            .count_retried("xiaomi", exchange.retried.iter().map(|a| a.label()));
         Ok(CallReport {
             exchange,
             request_id,

@@ -26,6 +26,8 @@ pub struct Metrics {
     /// (vendor, outcome, vendor code or "none") → pushes.
     pushes: Mutex<BTreeMap<(String, &'static str, String), u64>>,
     latency: Mutex<BTreeMap<String, Histogram>>,
+    /// (vendor, what went wrong) → vendor attempts that failed and were tried again.
+    retried: Mutex<BTreeMap<(String, String), u64>>,
 }
 
 impl Metrics {
@@ -35,6 +37,13 @@ impl Metrics {
         *pushes
             .entry((vendor.to_owned(), outcome.as_str(), code))
             .or_default() += 1;
+    }
+
+    pub fn count_retried(&self, vendor: &str, reasons: impl IntoIterator<Item = String>) {
+        let mut retried = self.retried.lock().unwrap_or_else(|e| e.into_inner());
+        for reason in reasons {
+            *retried.entry((vendor.to_owned(), reason)).or_default() += 1;
+        }
     }
 
     pub fn observe_vendor_latency(&self, vendor: &str, latency: Duration) {
@@ -61,6 +70,19 @@ impl Metrics {
             let _ = writeln!(
                 out,
                 "pushdesk_pushes_total{{vendor=\"{vendor}\",outcome=\"{outcome}\",code=\"{code}\"}} {n}"
+            );
+        }
+        out.push_str("# HELP pushdesk_vendor_attempts_retried_total Vendor attempts that failed and were tried again, by what went wrong.\n");
+        out.push_str("# TYPE pushdesk_vendor_attempts_retried_total counter\n");
+        for ((vendor, reason), n) in self
+            .retried
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            let _ = writeln!(
+                out,
+                "pushdesk_vendor_attempts_retried_total{{vendor=\"{vendor}\",reason=\"{reason}\"}} {n}"
             );
         }
         out.push_str(

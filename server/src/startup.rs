@@ -47,7 +47,7 @@ pub async fn services(
         override_origin: settings.mipush_base_url.clone(),
         sandbox_base: format!("http://{host}/sandbox/mipush"),
     };
-    let mipush = MiPushClient::new(endpoints, Duration::from_secs(10), RetryPolicy::default());
+    let mipush = MiPushClient::new(endpoints, settings.mipush_timeout, RetryPolicy::default());
     let services = Arc::new(
         Services::new(
             db.pool.clone(),

@@ -497,6 +497,31 @@ on_both_engines! {
         }
         let metrics = app.get("/metrics").await.text().await.unwrap();
         assert!(metrics.lines().any(|l| l.starts_with("pushdesk_pushes_total") && l.contains("outcome=\"failed\"")), "{metrics}");
+        assert!(metrics.lines().any(|l| l.starts_with("pushdesk_vendor_attempts_retried_total{vendor=\"xiaomi\",reason=\"http_503\"}")), "{metrics}");
+    }
+
+    #[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "0", "PUSHDESK_MIPUSH_TIMEOUT_MS" = "400")]
+    async fn vendor_timeouts_are_retried_and_deliver_each_push_once(app) {
+        let (f, users) = offline_users(&app, 10).await;
+        // MiPush hangs on the next 3 calls (past the 400 ms timeout), then answers again.
+        let apps: Value = app.get("/sandbox/mipush/apps").await.json().await.unwrap();
+        let app_id = apps[0]["app_id"].as_str().unwrap();
+        let res = app.client.put(app.url(&format!("/sandbox/mipush/apps/{app_id}/faults")))
+            .json(&json!({"hang_next": 3, "hang_ms": 3000})).send().await.unwrap();
+        assert!(res.status().is_success());
+        let mut body = text_msg("x", "through the timeouts", 9101);
+        body["To_Account"] = json!(users);
+        ok(&v4(&app, &f, "openim/batchsendmsg", body).await);
+        let (_, delivered) = wait_for_deliveries(&app, 10).await;
+        assert_eq!(delivered, 10);
+        // One vendor call for the 10 devices, answered at its 4th attempt: nothing twice.
+        let (accepted, attempts) = count(&app, "SELECT COUNT(*), CAST(MAX(attempts) AS BIGINT) FROM push_records WHERE outcome = 'accepted'").await;
+        assert_eq!((accepted, attempts), (10, 4));
+        for reg_id in &f.reg_ids {
+            assert_eq!(shade(&app, reg_id).await.len(), 1);
+        }
+        let metrics = app.get("/metrics").await.text().await.unwrap();
+        assert!(metrics.lines().any(|l| l == "pushdesk_vendor_attempts_retried_total{vendor=\"xiaomi\",reason=\"timeout\"} 3"), "{metrics}");
     }
 
     async fn a_pending_certificate_sends_nothing_and_records_why(app) {

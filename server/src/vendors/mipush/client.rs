@@ -25,6 +25,8 @@ pub struct Exchange {
     pub request: PreparedRequest,
     pub outcome: Result<MiResponse, TransportError>,
     pub attempts: u32,
+    /// The attempts that failed and were tried again.
+    pub retried: Vec<Attempt>,
     pub latency: Duration,
 }
 
@@ -81,6 +83,7 @@ impl MiPushClient {
     pub async fn execute_with_retries(&self, req: PreparedRequest) -> Exchange {
         let start = Instant::now();
         let mut attempt = 0;
+        let mut retried = Vec::new();
         loop {
             attempt += 1;
             let outcome = self.execute(&req).await;
@@ -103,6 +106,7 @@ impl MiPushClient {
             match self.policy.decide(seen, attempt, jitter()) {
                 Decision::Retry { after } => {
                     tracing::warn!(url = %req.url, attempt, ?after, "MiPush attempt failed; retrying");
+                    retried.push(seen);
                     tokio::time::sleep(after).await;
                 }
                 Decision::Done | Decision::GiveUp => {
@@ -110,6 +114,7 @@ impl MiPushClient {
                         request: req,
                         outcome,
                         attempts: attempt,
+                        retried,
                         latency: start.elapsed(),
                     };
                 }

@@ -20,6 +20,30 @@ pub enum Attempt {
     ConnectionFailed,
 }
 
+impl Attempt {
+    /// What went wrong, as a metric label: `timeout`, `connection_failed`, `http_503`,
+    /// `code_10001`, `unreadable` (an HTTP 200 whose body was no MiPush answer), or `ok`.
+    pub fn label(self) -> String {
+        match self {
+            Self::Timeout => "timeout".to_owned(),
+            Self::ConnectionFailed => "connection_failed".to_owned(),
+            Self::Answered {
+                status: 200,
+                code: Some(ErrorCode::Success),
+            } => "ok".to_owned(),
+            Self::Answered {
+                status: 200,
+                code: Some(code),
+            } => format!("code_{}", code.code()),
+            Self::Answered {
+                status: 200,
+                code: None,
+            } => "unreadable".to_owned(),
+            Self::Answered { status, .. } => format!("http_{status}"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
     Done,
@@ -86,6 +110,20 @@ impl RetryPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failed_attempts_are_labelled_for_metrics() {
+        let answered = |status, code| Attempt::Answered { status, code };
+        assert_eq!(Attempt::Timeout.label(), "timeout");
+        assert_eq!(Attempt::ConnectionFailed.label(), "connection_failed");
+        assert_eq!(answered(503, None).label(), "http_503");
+        assert_eq!(answered(200, None).label(), "unreadable");
+        assert_eq!(
+            answered(200, Some(ErrorCode::from_code(10001))).label(),
+            "code_10001"
+        );
+        assert_eq!(answered(200, Some(ErrorCode::Success)).label(), "ok");
+    }
 
     fn answered(status: u16, code: i64) -> Attempt {
         Attempt::Answered {
