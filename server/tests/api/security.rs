@@ -1,11 +1,13 @@
 //! Security as tests: every admin mutation refused to viewers and developers (table-driven, the
-//! API and the console's server functions), and the headers every answer carries.
+//! API and the console's server functions), the headers every answer carries, and no secret in
+//! any page, answer or log line.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use crate::offline::{offline_users, ok, text_msg, v4, wait_for_deliveries};
 use crate::on_both_engines;
-use crate::support::{OWNER, TestApp, im_fixture};
+use crate::support::{OWNER, TestApp, captured_logs, im_fixture};
 
 /// Every change only an owner or admin may make: (method, path, body).
 fn admin_mutations(certificate_id: i64) -> Vec<(Method, String, Value)> {
@@ -96,6 +98,50 @@ on_both_engines! {
             })
         };
         assert_eq!(changes(&audit_before), changes(&audit_after));
+    }
+
+    #[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "0")]
+    async fn no_page_answer_or_log_line_carries_a_secret(app) {
+        let (f, users) = offline_users(&app, 3).await;
+        let sandbox: Value = app.get("/sandbox/mipush/apps").await.json().await.unwrap();
+        let vendor_secret = sandbox[0]["app_secret"].as_str().unwrap().to_owned();
+        // Traffic that uses both secrets: signed /v4 calls, offline pushes, a test push.
+        let mut seen = String::new();
+        let mut body = text_msg("x", "hello", 77);
+        body["To_Account"] = json!(users);
+        let sent = v4(&app, &f, "openim/batchsendmsg", body).await;
+        ok(&sent);
+        seen.push_str(&sent.to_string());
+        seen.push_str(&v4(&app, &f, "openim/querystate", json!({"To_Account": users})).await.to_string());
+        wait_for_deliveries(&app, 3).await;
+        let test_push = json!({"certificate_id": f.certificate_id, "reg_ids": [f.reg_ids[0]], "description": "hi"});
+        seen.push_str(&app.post("/api/v1/apps/1400000001/test-push", test_push).await.text().await.unwrap());
+
+        // Every GET of the API (from its OpenAPI document), every console page, the metrics.
+        let spec: Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
+        let mut paths: Vec<String> = spec["paths"].as_object().unwrap().iter()
+            .filter(|(_, ops)| ops.get("get").is_some())
+            .map(|(p, _)| {
+                let p = p.replace("{sdkappid}", "1400000001").replace("certificates/{id}", &format!("certificates/{}", f.certificate_id)).replace("{id}", "1");
+                format!("/api/v1{p}?user_id={}", users[0])
+            })
+            .collect();
+        for page in ["", "/push", &format!("/push?edit={}", f.certificate_id), "/test-push", "/records", "/phone",
+                     &format!("/devices?user_id={}", users[0]), &format!("/diagnose?user_id={}", users[0])] {
+            paths.push(format!("/apps/1400000001{page}"));
+        }
+        paths.extend(["/apps", "/users", "/tokens", "/audit", "/metrics"].map(String::from));
+        for path in &paths {
+            let res = app.get(path).await;
+            assert_eq!(res.status(), StatusCode::OK, "{path}");
+            seen.push_str(&res.text().await.unwrap());
+        }
+        assert!(seen.contains(&f.reg_ids[0]) && seen.contains("com.example.im"), "the crawl saw the app");
+        let logs = captured_logs();
+        for (name, secret) in [("the app's secret key", &f.key), ("the AppSecret", &vendor_secret)] {
+            assert!(!seen.contains(secret.as_str()), "a page or answer carries {name}");
+            assert!(!logs.contains(secret.as_str()), "the log carries {name}");
+        }
     }
 
     async fn every_answer_carries_the_security_headers(app) {
