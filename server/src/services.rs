@@ -13,6 +13,7 @@ mod phone;
 pub use messages::{ADMIN_IDENTIFIER, OfflinePush, OutgoingMessage, SendAck};
 mod push;
 mod sandbox;
+mod token_writes;
 mod tokens;
 mod users;
 
@@ -62,6 +63,7 @@ pub struct Services {
     user_events: tokio::sync::broadcast::Sender<(i64, String)>,
     /// The most receivers a `/v4` batchsendmsg takes.
     batchsend_max: usize,
+    token_writes: token_writes::TokenWrites,
 }
 
 impl Services {
@@ -82,6 +84,7 @@ impl Services {
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
             user_events: tokio::sync::broadcast::channel(1024).0,
             batchsend_max: 500,
+            token_writes: token_writes::TokenWrites::start(db.clone()),
             db,
             secrets,
             passwords,

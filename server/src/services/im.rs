@@ -4,6 +4,7 @@
 use app::domain::{AppError, Platform, Rule, Vendor, parse_device_token, parse_user_id};
 use serde::Serialize;
 
+use super::token_writes::TokenBinding;
 use super::{Services, db_err, internal};
 use crate::crypto::{new_api_token, random_hex, token_digest};
 use crate::im::usersig;
@@ -286,8 +287,14 @@ impl Services {
         let vendor =
             Vendor::parse(&cert.vendor).map_err(|_| internal("stored vendor", &cert.vendor))?;
         let token = parse_device_token(vendor, token)?;
-        store::bind_token(&self.db, cert.id, &token, &session, unix_now()).await?;
-        Ok(())
+        self.token_writes
+            .bind(TokenBinding {
+                certificate_id: cert.id,
+                token,
+                session,
+                now: unix_now(),
+            })
+            .await
     }
 
     /// Logout: the session ends and its device tokens are unbound, so nothing is pushed there.
