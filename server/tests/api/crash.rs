@@ -187,7 +187,8 @@ async fn a_killed_server_resumes_its_pushes_on_postgres() {
 }
 
 /// One instance takes the traffic with its worker off; two others on the same PostgreSQL database
-/// send the backlog between them, each push once, and honour each other's console sessions.
+/// send the backlog between them, each push once, send with a certificate as soon as it is
+/// edited on the first, and honour each other's console sessions.
 #[tokio::test]
 async fn two_instances_share_one_postgres_backlog() {
     const PHONES: usize = 300;
@@ -256,6 +257,58 @@ async fn two_instances_share_one_postgres_backlog() {
         .await;
         assert!(rows > 0, "the worker on port {worker} sent nothing");
     }
+
+    // A certificate edited on the front is what both workers send with from then on.
+    let sent_by = |worker: u16| {
+        let app = &app;
+        async move {
+            let sql = format!(
+                "SELECT COUNT(*), CAST(0 AS BIGINT) FROM push_outbox WHERE lease_owner LIKE '%:{worker}'"
+            );
+            count(app, &sql).await.0
+        }
+    };
+    let before = (sent_by(a).await, sent_by(b).await);
+    let path = format!("/api/v1/apps/1400000001/certificates/{}", f.certificate_id);
+    let mut cert: serde_json::Value = app.get(&path).await.json().await.unwrap();
+    cert["channel_id"] = json!("edited_channel");
+    assert_eq!(app.put(&path, cert).await.status(), reqwest::StatusCode::OK);
+    // Twice as many messages as before, over several polls of the two workers.
+    for i in 0..2 * MESSAGES {
+        let mut body = text_msg("x", &format!("after the edit {i}"), 30_000 + i as u32);
+        body["To_Account"] = json!(users);
+        ok(&v4(&app, &f, "openim/batchsendmsg", body).await);
+    }
+    let start_wait = Instant::now();
+    while count(
+        &app,
+        "SELECT COUNT(*), CAST(0 AS BIGINT) FROM push_outbox WHERE state = 'pending'",
+    )
+    .await
+    .0 > 0
+    {
+        assert!(
+            start_wait.elapsed() < Duration::from_secs(60),
+            "pushes still pending"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (calls, edited) = count(
+        &app,
+        "SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN channel_id = 'edited_channel' THEN 1 ELSE 0 END), 0) AS BIGINT) \
+         FROM sandbox_messages WHERE description LIKE 'after the edit%'",
+    )
+    .await;
+    assert!(calls >= 2 * MESSAGES as i64, "{calls} calls");
+    assert_eq!(
+        edited, calls,
+        "every call after the edit used the edited certificate"
+    );
+    let after = (sent_by(a).await, sent_by(b).await);
+    assert!(
+        after.0 > before.0 && after.1 > before.1,
+        "both workers sent after the edit: {before:?} → {after:?}"
+    );
 
     // A console session made on one instance is valid on the others.
     let other = TestApp {
