@@ -654,8 +654,18 @@ async fn console(f: &Fixture) {
             ms(&times)
         }
     };
-    let html = client.get(&page).send().await.unwrap().text().await.unwrap();
-    assert!(html.contains("10098"), "the certificates page lists all 100 certificates");
+    let html = client
+        .get(&page)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("10098"),
+        "the certificates page lists all 100 certificates"
+    );
     let mut base = sample(health).await;
     let mut times = sample(page).await;
     report(&format!(
