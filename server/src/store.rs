@@ -56,6 +56,20 @@ impl StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Rows per multi-row statement on this connection's engine. SQLite finds each `$n` parameter by
+/// walking the statement's list of parameter names, so binding one statement costs the square
+/// of its parameters (a send to 10,000 users spent 1.5 s binding statements of 7,000): there a
+/// statement keeps to about 128 parameters. PostgreSQL binds in one pass: 500 rows.
+pub(crate) fn rows_per_statement(conn: &sqlx::AnyConnection, params_per_row: usize) -> usize {
+    const SQLITE_PARAMS: usize = 128;
+    const POSTGRES_ROWS: usize = 500;
+    if conn.backend_name() == "SQLite" {
+        (SQLITE_PARAMS / params_per_row.max(1)).max(1)
+    } else {
+        POSTGRES_ROWS
+    }
+}
+
 /// How long a request waits for a database connection before it answers 503.
 const UNREACHABLE_AFTER: std::time::Duration = std::time::Duration::from_secs(5);
 

@@ -379,7 +379,8 @@ pub async fn insert_messages(
 ) -> StoreResult<Vec<i64>> {
     const COLUMNS: usize = 14;
     let mut ids = Vec::with_capacity(messages.len());
-    for chunk in messages.chunks(CHUNK) {
+    let rows_max = super::rows_per_statement(tx, COLUMNS);
+    for chunk in messages.chunks(rows_max) {
         let rows = (0..chunk.len())
             .map(|i| format!("({})", placeholders(i * COLUMNS + 1, COLUMNS)))
             .collect::<Vec<_>>()
@@ -434,7 +435,8 @@ pub async fn enqueue_many(
     pushes: &[NewPush<'_>],
     now: i64,
 ) -> StoreResult<()> {
-    for chunk in pushes.chunks(CHUNK) {
+    let rows_max = super::rows_per_statement(tx, 4);
+    for chunk in pushes.chunks(rows_max) {
         let rows = (0..chunk.len())
             .map(|i| format!("({}, 'pending', 0, $1)", placeholders(i * 4 + 2, 4)))
             .collect::<Vec<_>>()

@@ -74,9 +74,6 @@ pub async fn insert_request<'e, E: Executor<'e, Database = Any>>(
     Ok(id)
 }
 
-/// Rows per multi-row INSERT: 18 parameters each stays far below either engine's limit.
-const ROWS_PER_INSERT: usize = 200;
-
 /// Writes records in multi-row statements; returns their ids in order.
 pub async fn insert_records(
     tx: &mut sqlx::Transaction<'_, Any>,
@@ -84,7 +81,7 @@ pub async fn insert_records(
     now: i64,
 ) -> StoreResult<Vec<i64>> {
     let mut ids = Vec::with_capacity(records.len());
-    for chunk in records.chunks(ROWS_PER_INSERT) {
+    for chunk in records.chunks(super::rows_per_statement(tx, 18)) {
         let mut sql = String::from(
             "INSERT INTO push_records (created_at, sdkappid, certificate_id, kind, user_id, reg_id, \
              title, description, outcome, reason, vendor_code, message_id, trace_id, attempts, \
