@@ -395,9 +395,8 @@ async fn deliver(sb: &Sandbox, app: &SandboxAppRow, m: Validated) -> Response {
                 channel_id: m.channel_id.clone(),
                 received_at: now,
             };
-            for reg_id in &valid {
-                store::show_notification(&mut *tx, reg_id, &shown).await?;
-            }
+            let reg_ids: Vec<&str> = valid.iter().map(String::as_str).collect();
+            store::show_notifications(&mut tx, &reg_ids, &shown).await?;
         }
         tx.commit().await?;
         Ok::<_, anyhow::Error>(())

@@ -292,31 +292,40 @@ pub async fn message_counts<'e, E: Executor<'e, Database = Any>>(
     .map_err(StoreError::from_sqlx)
 }
 
-/// Shows a notification on a phone; the same `notify_id` replaces the one before.
-pub async fn show_notification<'e, E: Executor<'e, Database = Any>>(
-    db: E,
-    reg_id: &str,
+/// The same notification on each of `reg_ids` (distinct): one slot per `notify_id` on a phone,
+/// so the same id replaces what was there.
+pub async fn show_notifications(
+    tx: &mut sqlx::Transaction<'_, Any>,
+    reg_ids: &[&str],
     n: &NotificationRow,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO sandbox_notifications \
-         (reg_id, message_id, title, description, payload, notify_id, channel_id, received_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-         ON CONFLICT (reg_id, notify_id) DO UPDATE SET message_id = excluded.message_id, \
-         title = excluded.title, description = excluded.description, payload = excluded.payload, \
-         channel_id = excluded.channel_id, received_at = excluded.received_at",
-    )
-    .bind(reg_id)
-    .bind(&n.message_id)
-    .bind(&n.title)
-    .bind(&n.description)
-    .bind(&n.payload)
-    .bind(n.notify_id)
-    .bind(&n.channel_id)
-    .bind(n.received_at)
-    .execute(db)
-    .await
-    .map_err(StoreError::from_sqlx)?;
+    // The notification's fields are $1…$7 in every row; each row adds its regId.
+    for chunk in reg_ids.chunks(super::rows_per_statement(tx, 1)) {
+        let rows = (0..chunk.len())
+            .map(|i| format!("(${}, $1, $2, $3, $4, $5, $6, $7)", i + 8))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO sandbox_notifications \
+             (reg_id, message_id, title, description, payload, notify_id, channel_id, received_at) \
+             VALUES {rows} \
+             ON CONFLICT (reg_id, notify_id) DO UPDATE SET message_id = excluded.message_id, \
+             title = excluded.title, description = excluded.description, payload = excluded.payload, \
+             channel_id = excluded.channel_id, received_at = excluded.received_at"
+        );
+        let mut q = sqlx::query(&sql)
+            .bind(&n.message_id)
+            .bind(&n.title)
+            .bind(&n.description)
+            .bind(&n.payload)
+            .bind(n.notify_id)
+            .bind(&n.channel_id)
+            .bind(n.received_at);
+        for reg_id in chunk {
+            q = q.bind(*reg_id);
+        }
+        q.execute(&mut **tx).await.map_err(StoreError::from_sqlx)?;
+    }
     Ok(())
 }
 
