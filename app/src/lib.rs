@@ -1,10 +1,17 @@
 //! The pushdesk console: Leptos pages, server-function signatures and the shared domain.
 #![recursion_limit = "256"]
 
-#[macro_use]
-extern crate rust_i18n;
-
-i18n!("locales", fallback = "zh-CN");
+/// `t!(key, locale = "en", name = value, …)`: the console's text for `key` in that language,
+/// each `%{name}` replaced by its value (see [`i18n::translate`]).
+macro_rules! t {
+    ($key:expr, locale = $locale:expr $(, $name:ident = $value:expr)* $(,)?) => {
+        $crate::i18n::translate(
+            $locale,
+            $key,
+            &[$((stringify!($name), &$value as &dyn ::std::fmt::Display)),*],
+        )
+    };
+}
 
 pub mod api;
 pub mod components;
