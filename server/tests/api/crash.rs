@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::offline::{count, offline_users, ok, shade, text_msg, v4};
+use crate::offline::{count, inject_faults, offline_users, ok, shade, text_msg, v4};
 use crate::support::{Engine, TestApp, fresh_database, new_client, test_dir};
 
 /// A free port, the same for both runs (the worker's name is host and port).
@@ -63,6 +63,28 @@ async fn start(
     Running(child)
 }
 
+/// Outbox rows not sent yet.
+async fn pending(app: &TestApp) -> i64 {
+    let sql = "SELECT COUNT(*), CAST(0 AS BIGINT) FROM push_outbox WHERE state = 'pending'";
+    count(app, sql).await.0
+}
+
+/// Waits (a minute at most) until no outbox row is left to send.
+async fn wait_until_all_sent(app: &TestApp) {
+    let start = Instant::now();
+    loop {
+        let left = pending(app).await;
+        if left == 0 {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "{left} pushes still pending"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// 10,000 pushes: 2,000 phones, 5 messages (each a vendor call of 1,000 regIds, twice).
 async fn killed_mid_dispatch_and_restarted_delivers_every_push_once(engine: Engine) {
     const PHONES: usize = 2_000;
@@ -81,16 +103,7 @@ async fn killed_mid_dispatch_and_restarted_delivers_every_push_once(engine: Engi
     };
     let (f, users) = offline_users(&app, PHONES).await;
     // Every MiPush call takes 1.5 s, so the kill finds calls on the wire and rows not sent.
-    let apps: serde_json::Value = app.get("/sandbox/mipush/apps").await.json().await.unwrap();
-    let app_id = apps[0]["app_id"].as_str().unwrap();
-    let res = app
-        .client
-        .put(app.url(&format!("/sandbox/mipush/apps/{app_id}/faults")))
-        .json(&json!({"latency_ms": 1500}))
-        .send()
-        .await
-        .unwrap();
-    assert!(res.status().is_success());
+    inject_faults(&app, json!({"latency_ms": 1500})).await;
     for (i, text) in TEXTS.into_iter().enumerate() {
         // Tencent's batchsendmsg takes 500 receivers.
         for (j, receivers) in users.chunks(500).enumerate() {
@@ -118,31 +131,11 @@ async fn killed_mid_dispatch_and_restarted_delivers_every_push_once(engine: Engi
     tokio::time::sleep(Duration::from_millis(300)).await;
     process.0.kill().unwrap();
     process.0.wait().unwrap();
-    let (pending, _) = count(
-        &app,
-        "SELECT COUNT(*), CAST(0 AS BIGINT) FROM push_outbox WHERE state = 'pending'",
-    )
-    .await;
-    assert!(pending > 0, "the kill came after the last call");
+    assert!(pending(&app).await > 0, "the kill came after the last call");
 
     // Started again: it takes back what it held and sends it.
     let _process = start(&url, &dir, port, &[]).await;
-    let start_wait = Instant::now();
-    loop {
-        let (pending, _) = count(
-            &app,
-            "SELECT COUNT(*), CAST(0 AS BIGINT) FROM push_outbox WHERE state = 'pending'",
-        )
-        .await;
-        if pending == 0 {
-            break;
-        }
-        assert!(
-            start_wait.elapsed() < Duration::from_secs(60),
-            "{pending} pushes still pending"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_until_all_sent(&app).await;
     // On the phones: every (phone, text) once. Counted from what MiPush delivered, which a
     // second send of the same push would raise even where the phone replaces a notification.
     let (delivered_calls, delivered) = count(
@@ -211,32 +204,16 @@ async fn two_instances_share_one_postgres_backlog() {
         ok(&v4(&app, &f, "openim/batchsendmsg", body).await);
     }
     let total = (PHONES * MESSAGES) as i64;
-    let (pending, _) = count(
-        &app,
-        "SELECT COUNT(*), CAST(0 AS BIGINT) FROM push_outbox WHERE state = 'pending'",
-    )
-    .await;
-    assert_eq!(pending, total, "nothing is sent without a worker");
+    assert_eq!(
+        pending(&app).await,
+        total,
+        "nothing is sent without a worker"
+    );
 
     // Two workers start side by side on the backlog.
     let (a, b) = (free_port(), free_port());
     let (_a, _b) = tokio::join!(start(&url, &dir, a, &[]), start(&url, &dir, b, &[]));
-    let start_wait = Instant::now();
-    loop {
-        let (pending, _) = count(
-            &app,
-            "SELECT COUNT(*), CAST(0 AS BIGINT) FROM push_outbox WHERE state = 'pending'",
-        )
-        .await;
-        if pending == 0 {
-            break;
-        }
-        assert!(
-            start_wait.elapsed() < Duration::from_secs(60),
-            "{pending} pushes still pending"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_until_all_sent(&app).await;
     let (accepted, distinct) = count(
         &app,
         "SELECT COUNT(*), COUNT(DISTINCT reg_id || msg_key) FROM push_records WHERE outcome = 'accepted'",
@@ -279,20 +256,7 @@ async fn two_instances_share_one_postgres_backlog() {
         body["To_Account"] = json!(users);
         ok(&v4(&app, &f, "openim/batchsendmsg", body).await);
     }
-    let start_wait = Instant::now();
-    while count(
-        &app,
-        "SELECT COUNT(*), CAST(0 AS BIGINT) FROM push_outbox WHERE state = 'pending'",
-    )
-    .await
-    .0 > 0
-    {
-        assert!(
-            start_wait.elapsed() < Duration::from_secs(60),
-            "pushes still pending"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_until_all_sent(&app).await;
     let (calls, edited) = count(
         &app,
         "SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN channel_id = 'edited_channel' THEN 1 ELSE 0 END), 0) AS BIGINT) \

@@ -97,6 +97,16 @@ pub(crate) async fn offline_users(app: &TestApp, n: usize) -> (ImFixture, Vec<St
     (f, users)
 }
 
+/// Trouble for the (one) sandbox MiPush app's next calls: see the sandbox's `FaultPlan`.
+pub(crate) async fn inject_faults(app: &TestApp, plan: Value) {
+    let apps: Value = app.get("/sandbox/mipush/apps").await.json().await.unwrap();
+    let app_id = apps[0]["app_id"].as_str().unwrap();
+    let res = app
+        .put(&format!("/sandbox/mipush/apps/{app_id}/faults"), plan)
+        .await;
+    assert!(res.status().is_success());
+}
+
 pub(crate) fn text_msg(to: &str, text: &str, random: u32) -> Value {
     json!({"SyncOtherMachine": 2, "From_Account": "bob", "To_Account": to, "MsgRandom": random,
            "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": text}}]})
@@ -478,11 +488,7 @@ on_both_engines! {
     async fn a_vendor_outage_delays_pushes_and_loses_none(app) {
         let (f, users) = offline_users(&app, 20).await;
         // MiPush answers 503 to the next 7 calls: more than one call's 5 attempts.
-        let apps: Value = app.get("/sandbox/mipush/apps").await.json().await.unwrap();
-        let app_id = apps[0]["app_id"].as_str().unwrap();
-        let res = app.client.put(app.url(&format!("/sandbox/mipush/apps/{app_id}/faults")))
-            .json(&json!({"fail_next": 7})).send().await.unwrap();
-        assert!(res.status().is_success());
+        inject_faults(&app, json!({"fail_next": 7})).await;
         let mut body = text_msg("x", "through the outage", 9001);
         body["To_Account"] = json!(users);
         ok(&v4(&app, &f, "openim/batchsendmsg", body).await);
@@ -504,11 +510,7 @@ on_both_engines! {
     async fn vendor_timeouts_are_retried_and_deliver_each_push_once(app) {
         let (f, users) = offline_users(&app, 10).await;
         // MiPush hangs on the next 3 calls (past the 400 ms timeout), then answers again.
-        let apps: Value = app.get("/sandbox/mipush/apps").await.json().await.unwrap();
-        let app_id = apps[0]["app_id"].as_str().unwrap();
-        let res = app.client.put(app.url(&format!("/sandbox/mipush/apps/{app_id}/faults")))
-            .json(&json!({"hang_next": 3, "hang_ms": 3000})).send().await.unwrap();
-        assert!(res.status().is_success());
+        inject_faults(&app, json!({"hang_next": 3, "hang_ms": 3000})).await;
         let mut body = text_msg("x", "through the timeouts", 9101);
         body["To_Account"] = json!(users);
         ok(&v4(&app, &f, "openim/batchsendmsg", body).await);
