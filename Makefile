@@ -62,7 +62,7 @@ site: tools
 	@if [ ! -f $(PKG)/pushdesk.wasm ] || [ $(WASM_IN) -nt $(PKG)/pushdesk.wasm ]; then \
 	  echo "wasm-split + wasm-bindgen + wasm-opt -Oz"; \
 	  rm -rf $(SPLIT) && mkdir -p $(SPLIT) && rm -f $(PKG)/*.wasm* $(PKG)/*.js*; \
-	  wasm-split-cli --out-name pushdesk $(WASM_IN) $(SPLIT) 2>&1 | grep -v "Overlong segment" || true; \
+	  out=$$(wasm-split-cli --out-name pushdesk $(WASM_IN) $(SPLIT) 2>&1) || { echo "$$out"; exit 1; }; \
 	  wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle \
 	    --out-dir $(SPLIT)/main --out-name pushdesk $(SPLIT)/pushdesk.wasm; \
 	  mv $(SPLIT)/main/pushdesk_bg.wasm $(SPLIT)/pushdesk.wasm; \

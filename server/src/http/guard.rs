@@ -121,15 +121,14 @@ fn origin_matches(origin: &str, host: &str) -> bool {
         .is_some_and(|o| o == host)
 }
 
-/// What every answer tells the browser: no sniffing, no framing, no referrer to other sites, and
-/// a content policy that loads scripts, WASM, styles and connections from this site only.
-/// `'unsafe-inline'` stays for scripts: the hydration bootstrap and the serialized resources of
-/// each page are inline (a per-request nonce would remove it).
 /// A fresh value per response that the page's own inline scripts (the hydration starter, the
 /// data rendered with the page) carry, so the policy allows them and nothing injected.
 #[derive(Clone, Debug)]
 pub struct ScriptNonce(pub String);
 
+/// What every answer tells the browser: no sniffing, no framing, no referrer to other sites, and
+/// a content policy that loads scripts, WASM, styles and connections from this site only, inline
+/// scripts only with this response's [`ScriptNonce`].
 pub async fn security_headers(mut req: Request, next: Next) -> Response {
     let nonce = STANDARD.encode(crate::crypto::random_bytes(18));
     req.extensions_mut().insert(ScriptNonce(nonce.clone()));
