@@ -63,6 +63,16 @@ async fn start(
     Running(child)
 }
 
+/// A client of the instance on `port` (its database at `url`, its files in `dir`).
+fn app_at(port: u16, url: &str, dir: &std::path::Path) -> TestApp {
+    TestApp {
+        base: format!("http://127.0.0.1:{port}"),
+        client: new_client(),
+        database_url: url.to_owned(),
+        dir: dir.to_owned(),
+    }
+}
+
 /// Outbox rows not sent yet.
 async fn pending(app: &TestApp) -> i64 {
     let sql = "SELECT COUNT(*), CAST(0 AS BIGINT) FROM push_outbox WHERE state = 'pending'";
@@ -95,12 +105,7 @@ async fn killed_mid_dispatch_and_restarted_delivers_every_push_once(engine: Engi
     let url = fresh_database(engine, &dir).await;
     let port = free_port();
     let mut process = start(&url, &dir, port, &[]).await;
-    let app = TestApp {
-        base: format!("http://127.0.0.1:{port}"),
-        client: new_client(),
-        database_url: url.clone(),
-        dir: dir.clone(),
-    };
+    let app = app_at(port, &url, &dir);
     let (f, users) = offline_users(&app, PHONES).await;
     // Every MiPush call takes 1.5 s, so the kill finds calls on the wire and rows not sent.
     inject_faults(&app, json!({"latency_ms": 1500})).await;
@@ -191,12 +196,7 @@ async fn two_instances_share_one_postgres_backlog() {
     let url = fresh_database(Engine::Postgres, &dir).await;
     let port = free_port();
     let _front = start(&url, &dir, port, &[("PUSHDESK_OUTBOX_WORKER", "0")]).await;
-    let app = TestApp {
-        base: format!("http://127.0.0.1:{port}"),
-        client: new_client(),
-        database_url: url.clone(),
-        dir: dir.clone(),
-    };
+    let app = app_at(port, &url, &dir);
     let (f, users) = offline_users(&app, PHONES).await;
     for i in 0..MESSAGES {
         let mut body = text_msg("x", &format!("message {i}"), 20_000 + i as u32);
