@@ -22,8 +22,8 @@ pub use error::{AppError, FieldError, Rule};
 pub use names::{AppName, PackageName, Password, Sdkappid, TokenName, Username};
 pub use platform::Platform;
 pub use push::{
-    DEFAULT_TITLE, PushOutcome, PushRecordQuery, PushTarget, PushWarning, TestPush, TestPushDraft,
-    limits, parse_device_token, parse_identifier, parse_user_id,
+    DEFAULT_TITLE, PushKind, PushOutcome, PushRecordQuery, PushTarget, PushWarning, SkipReason,
+    TestPush, TestPushDraft, limits, msg_key, parse_device_token, parse_identifier, parse_user_id,
 };
 pub use role::Role;
 pub use time::{days_from_civil, format_unix, parse_time};

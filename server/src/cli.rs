@@ -53,7 +53,8 @@ impl Command {
 }
 
 pub async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
-    let (db, services) = startup::services(&settings, settings.addr).await?;
+    let (db, services) =
+        startup::services(&settings, settings.addr, crate::clock::Clock::system()).await?;
     match command {
         Command::Serve => unreachable!("serve is handled by main"),
         Command::CreateUser { username, role } => {

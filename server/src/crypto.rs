@@ -5,6 +5,8 @@
 //! first key and carry its version (`v1.<base64 nonce‖ciphertext>`), so older keys can stay for
 //! reading while secrets are re-sealed under a new one.
 
+pub mod usersig;
+
 use std::fmt;
 use std::io::Write;
 use std::path::Path;

@@ -1,20 +1,73 @@
-//! Delivery to a vendor: the one path every push takes, test pushes now and IM offline pushes
-//! later. It sends through the MiPush client (in calls of at most 1000 regIds, each under the
-//! written retry policy), records every target's outcome with the vendor call behind it, and
-//! counts it for `/metrics`.
+//! The push pipeline. Every push goes through here: an IM message's offline push from the
+//! outbox, and a console test push. For the outbox, one round is
+//! claim → group → deliver → record → mark:
+//!
+//! - **claim**: lease what is due to this worker (several instances share a backlog);
+//! - **group**: pushes of identical content through one certificate share vendor calls;
+//! - **deliver**: one attempt per vendor call (calls of one round overlap);
+//! - **record**: a push record per device with the vendor call behind it, and the regIds the
+//!   vendor no longer knows retired, in one transaction with …
+//! - **mark**: … the outbox rows done, or due again as the retry policy ([`policy`]) says,
+//!   with the attempt count stored on the row.
+//!
+//! Nothing waits inside a round: a retry is a row due later. A test push makes exactly one
+//! attempt in its request and says whether another could succeed.
+
+mod policy;
+mod vendor;
 
 use std::sync::Arc;
 
-use app::domain::PushOutcome;
+use app::domain::{CertificateSettings, PushKind, PushOutcome, SkipReason, Vendor, msg_key};
+use futures_util::{StreamExt, stream};
 use sqlx::AnyPool;
+use tokio::sync::Notify;
 
+pub use policy::{Next, RetryPolicy};
+pub use vendor::{Answer, Call, Content, Credentials, Vendors, Verdict};
+
+use crate::clock::Clock;
+use crate::crypto::SecretBox;
 use crate::metrics::Metrics;
-use crate::store::StoreResult;
+use crate::store::StoreError;
+use crate::store::certificates::{self as certs, VersionRow, serving};
+use crate::store::device_tokens;
+use crate::store::outbox::{self, Claimed};
 use crate::store::push::{self as records, NewRecord};
-use crate::vendors::mipush::{
-    AppSecret, Exchange, MiPushClient, Notification, Region, SendToRegIds, TransportError,
-    build_send,
-};
+
+/// Outbox rows one round claims: two vendor calls' worth, so that several instances share a
+/// backlog and a round ends well within its lease.
+const CLAIM_ROWS: i64 = 2000;
+
+/// How long a claimed row stays this worker's: a worker that dies gives its rows back when
+/// the lease runs out.
+const LEASE_SECS: i64 = 60;
+
+/// Vendor calls one round keeps in flight at once.
+const PARALLEL_CALLS: usize = 16;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DispatchError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("a stored certificate could not be read: {0}")]
+    Certificate(String),
+}
+
+impl From<sqlx::Error> for DispatchError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Store(StoreError::from_sqlx(e))
+    }
+}
+
+pub type DispatchResult<T> = Result<T, DispatchError>;
+
+/// A `notify_id` for a push that names none: the same for every attempt of one send, so a
+/// retry replaces rather than adds a notification. Fits MiPush's 31-bit range.
+pub fn notify_id() -> u32 {
+    let b = crate::crypto::random_bytes(4);
+    u32::from_le_bytes([b[0], b[1], b[2], b[3]]) & 0x7fff_ffff
+}
 
 /// One device to reach, whose it is when known, and for which IM message.
 #[derive(Debug, Clone)]
@@ -22,231 +75,425 @@ pub struct Target {
     pub reg_id: String,
     pub user_id: Option<String>,
     pub msg_key: Option<String>,
-    /// The outbox row this push comes from: done in the transaction that records the answer,
-    /// so a crash after it never sends the push again.
-    pub outbox_id: Option<i64>,
 }
 
-/// Everything one delivery needs: where, with which credentials, what, to whom, and why.
-pub struct Delivery<'a> {
+/// A push about to be sent: through which certificate, what, and why.
+pub struct Push<'a> {
     pub sdkappid: i64,
     pub certificate_id: i64,
-    pub region: Region,
-    pub secret: &'a AppSecret,
-    pub message: Notification,
-    pub targets: Vec<Target>,
-    /// `test` or `offline`.
-    pub kind: &'a str,
+    pub kind: PushKind,
+    pub content: Content,
     pub sent_by: Option<&'a str>,
 }
 
-/// One vendor call and the records it left.
+/// One vendor call, its answer and the records it left.
 #[derive(Debug)]
 pub struct CallReport {
-    pub exchange: Exchange,
+    pub call: Call,
+    pub answer: Answer,
     pub request_id: i64,
     pub record_ids: Vec<i64>,
 }
 
 pub struct Dispatcher {
     db: AnyPool,
-    mipush: MiPushClient,
+    clock: Clock,
+    vendors: Vendors,
+    secrets: Arc<SecretBox>,
     metrics: Arc<Metrics>,
+    policy: RetryPolicy,
+    /// Whether the database is PostgreSQL (claims lock rows differently there).
+    postgres: bool,
+    /// Wakes the outbox worker when a message queued pushes.
+    wake: Arc<Notify>,
 }
 
 impl Dispatcher {
-    pub fn new(db: AnyPool, mipush: MiPushClient, metrics: Arc<Metrics>) -> Self {
+    pub fn new(
+        db: AnyPool,
+        clock: Clock,
+        vendors: Vendors,
+        secrets: Arc<SecretBox>,
+        metrics: Arc<Metrics>,
+        postgres: bool,
+    ) -> Self {
         Self {
             db,
-            mipush,
+            clock,
+            vendors,
+            secrets,
             metrics,
+            policy: RetryPolicy::default(),
+            postgres,
+            wake: Arc::new(Notify::new()),
         }
     }
 
-    /// Sends and records. A vendor refusal or an outage is an outcome, not an error; only a
-    /// database failure is.
-    pub async fn deliver(&self, d: Delivery<'_>) -> StoreResult<Vec<CallReport>> {
-        let reg_ids: Vec<String> = d.targets.iter().map(|t| t.reg_id.clone()).collect();
-        let send = SendToRegIds {
-            reg_ids,
-            message: d.message.clone(),
-        };
-        let requests = build_send(&self.mipush.base(d.region), d.secret, &send);
-        let mut reports = Vec::with_capacity(requests.len());
+    /// What the worker waits on; [`Self::queued`] notifies it.
+    pub fn wake_signal(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+
+    /// Pushes were queued: the worker starts a round now instead of at its next tick.
+    pub fn queued(&self) {
+        self.wake.notify_one();
+    }
+
+    pub fn vendors(&self) -> &Vendors {
+        &self.vendors
+    }
+
+    /// A certificate version's settings and secret, opened for a vendor call.
+    pub fn credentials(&self, version: &VersionRow) -> DispatchResult<Credentials> {
+        let settings: CertificateSettings = serde_json::from_str(&version.settings)
+            .map_err(|e| DispatchError::Certificate(format!("settings: {e}")))?;
+        let secret = self
+            .secrets
+            .open(&version.secret)
+            .map_err(|e| DispatchError::Certificate(format!("secret: {e:#}")))?;
+        Ok(Credentials { settings, secret })
+    }
+
+    /// Sends `push` now, in the caller's request: one attempt per vendor call, each answer
+    /// recorded as it stands (a transient failure is `failed`; whoever asked may try again).
+    pub async fn send_once(
+        &self,
+        push: &Push<'_>,
+        creds: &Credentials,
+        targets: &[Target],
+    ) -> DispatchResult<Vec<CallReport>> {
+        let reg_ids = targets.iter().map(|t| t.reg_id.clone()).collect();
+        let mut reports = Vec::new();
         let mut offset = 0;
-        for req in requests {
-            let targets = &d.targets[offset..offset + req.targets];
-            offset += req.targets;
-            let exchange = self.mipush.execute_with_retries(req).await;
-            let report = self.record(&d, targets, exchange).await?;
-            reports.push(report);
+        for call in self.vendors.calls(creds, &push.content, reg_ids) {
+            let mine = &targets[offset..offset + call.targets()];
+            offset += call.targets();
+            let answer = self.vendors.attempt(&call).await;
+            let vendor = creds.settings.vendor;
+            let (request_id, record_ids) = {
+                let mut tx = self.db.begin().await?;
+                let written = self
+                    .record(&mut tx, push, vendor, mine, &call, &answer, 1)
+                    .await?;
+                tx.commit().await?;
+                written
+            };
+            self.count(vendor, mine.len(), &answer);
+            reports.push(CallReport {
+                call,
+                answer,
+                request_id,
+                record_ids,
+            });
         }
         Ok(reports)
     }
 
+    /// Writes one call's records and retires the regIds the vendor no longer knows, so whoever
+    /// reads one sees the other. Returns the request's id and the records' ids.
+    #[allow(clippy::too_many_arguments)]
     async fn record(
         &self,
-        d: &Delivery<'_>,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        push: &Push<'_>,
+        vendor: Vendor,
         targets: &[Target],
-        exchange: Exchange,
-    ) -> StoreResult<CallReport> {
-        let now = crate::unix_now();
-        let latency_ms = exchange.latency.as_millis() as i64;
-        let answer = match &exchange.outcome {
-            Ok(r) => serde_json::to_string_pretty(r).unwrap_or_default(),
-            Err(e) => e.to_string(),
-        };
-        let code = exchange.outcome.as_ref().ok().map(|r| r.code.code());
-        let (message_id, trace_id) = match &exchange.outcome {
-            Ok(r) => (r.message_id.as_deref(), r.trace_id.as_deref()),
-            Err(_) => (None, None),
-        };
-        let outcomes: Vec<(PushOutcome, String)> = targets
-            .iter()
-            .map(|t| outcome_of(&exchange.outcome, &t.reg_id))
-            .collect();
-        let mut tx = self.db.begin().await?;
+        call: &Call,
+        answer: &Answer,
+        attempts: u32,
+    ) -> DispatchResult<(i64, Vec<i64>)> {
+        let now = self.clock.now();
         let request_id = records::insert_request(
-            &mut *tx,
-            d.sdkappid,
-            d.certificate_id,
-            &exchange.request.redacted(),
-            &answer,
+            &mut **tx,
+            push.sdkappid,
+            push.certificate_id,
+            &call.redacted(),
+            &answer.body,
             now,
         )
         .await?;
         let rows: Vec<NewRecord> = targets
             .iter()
-            .zip(&outcomes)
-            .map(|(t, (outcome, reason))| NewRecord {
-                sdkappid: d.sdkappid,
-                certificate_id: Some(d.certificate_id),
-                kind: d.kind,
-                user_id: t.user_id.as_deref(),
-                reg_id: &t.reg_id,
-                title: &d.message.title,
-                description: &d.message.description,
-                outcome: outcome.as_str(),
-                reason,
-                vendor_code: code,
-                message_id,
-                trace_id,
-                attempts: i64::from(exchange.attempts),
-                latency_ms,
-                sent_by: d.sent_by,
-                request_id: Some(request_id),
-                msg_key: t.msg_key.as_deref(),
+            .map(|t| {
+                let (outcome, reason) = outcome_of(answer, &t.reg_id);
+                NewRecord {
+                    user_id: t.user_id.as_deref(),
+                    outcome,
+                    reason,
+                    vendor_code: answer.code,
+                    message_id: answer.message_id.as_deref(),
+                    trace_id: answer.trace_id.as_deref(),
+                    attempts: i64::from(attempts),
+                    latency_ms: answer.latency.as_millis() as i64,
+                    sent_by: push.sent_by,
+                    request_id: Some(request_id),
+                    msg_key: t.msg_key.as_deref(),
+                    ..NewRecord::of(
+                        push.sdkappid,
+                        Some(push.certificate_id),
+                        push.kind,
+                        &t.reg_id,
+                        &push.content.title,
+                        &push.content.description,
+                    )
+                }
             })
             .collect();
-        let record_ids = records::insert_records(&mut tx, &rows, now).await?;
-        // Tokens MiPush no longer knows (uninstalled, expired) are not pushed again until the
-        // app reports them anew; marked with the records, so whoever reads one sees the other.
+        let record_ids = records::insert_records(tx, &rows, now).await?;
         let gone: Vec<String> = targets
             .iter()
-            .filter(|t| token_gone(&exchange.outcome, &t.reg_id))
+            .filter(|t| answer.is_gone(&t.reg_id))
             .map(|t| t.reg_id.clone())
             .collect();
-        crate::store::outbox::mark_bad(&mut *tx, d.certificate_id, &gone, now).await?;
-        if !worth_retrying(&exchange.outcome) {
-            let done: Vec<i64> = targets.iter().filter_map(|t| t.outbox_id).collect();
-            crate::store::outbox::mark_done(&mut *tx, &done).await?;
-        }
-        tx.commit().await?;
-        for (outcome, _) in &outcomes {
-            self.metrics.count_push("xiaomi", *outcome, code);
-        }
+        device_tokens::retire(&mut **tx, push.certificate_id, &gone, now).await?;
         self.metrics
-            .observe_vendor_latency("xiaomi", exchange.latency);
-        self.metrics
-            .count_retried("xiaomi", exchange.retried.iter().map(|a| a.label()));
-        Ok(CallReport {
-            exchange,
-            request_id,
-            record_ids,
-        })
+            .observe_vendor_latency(vendor.as_str(), answer.latency);
+        Ok((request_id, record_ids))
     }
-}
 
-/// Whether MiPush said this regId is no longer valid: listed bad, or the only kind of target of
-/// a call refused with 20301 (no valid targets).
-/// Whether a call that failed is worth making again later: the vendor was unreachable, slow,
-/// overloaded or said "try again" — not when it refused the request.
-pub fn worth_retrying(
-    outcome: &Result<crate::vendors::mipush::MiResponse, TransportError>,
-) -> bool {
-    match outcome {
-        Ok(r) => !r.is_ok() && r.code.is_transient(),
-        Err(TransportError::Http { status, .. }) => *status >= 500 || *status == 429,
-        Err(_) => true,
-    }
-}
-
-fn token_gone(
-    outcome: &Result<crate::vendors::mipush::MiResponse, TransportError>,
-    reg_id: &str,
-) -> bool {
-    match outcome {
-        Ok(r) => {
-            r.code == crate::vendors::mipush::ErrorCode::NoValidTargets
-                || r.bad_regids.iter().any(|b| b == reg_id)
+    fn count(&self, vendor: Vendor, targets: usize, answer: &Answer) {
+        for _ in 0..targets {
+            let outcome = outcome_of(answer, "").0;
+            self.metrics
+                .count_push(vendor.as_str(), outcome, answer.code);
         }
-        Err(_) => false,
     }
-}
 
-/// How the push to `reg_id` ended, given the call's outcome, and why.
-fn outcome_of(
-    outcome: &Result<crate::vendors::mipush::MiResponse, TransportError>,
-    reg_id: &str,
-) -> (PushOutcome, String) {
-    match outcome {
-        Ok(r) if r.is_ok() && r.bad_regids.iter().any(|b| b == reg_id) => {
-            (PushOutcome::Rejected, "bad regId".into())
-        }
-        Ok(r) if r.is_ok() => (PushOutcome::Accepted, String::new()),
-        Ok(r) => {
-            let reason = r.reason.clone().or_else(|| r.description.clone());
-            let text = reason.unwrap_or_default();
-            if r.code.is_transient() {
-                (PushOutcome::Failed, text)
-            } else {
-                (PushOutcome::Rejected, text)
+    /// One round of the outbox worker named `owner`: claims what is due, sends it in batches of
+    /// identical content per certificate, records and marks each batch. Returns how many rows
+    /// it handled (0: nothing was due).
+    pub async fn run_round(&self, owner: &str) -> DispatchResult<usize> {
+        let now = self.clock.now();
+        outbox::claim(
+            &self.db,
+            self.postgres,
+            owner,
+            now,
+            now + LEASE_SECS,
+            CLAIM_ROWS,
+        )
+        .await?;
+        let rows = outbox::claimed(&self.db, owner).await?;
+        let batches = group(&rows);
+        // Vendor calls overlap, each batch recording its own answer; a batch whose recording
+        // failed stays leased and is taken again when the lease runs out.
+        let calls: Vec<_> = batches.into_iter().map(|b| self.deliver(b)).collect();
+        let results: Vec<DispatchResult<()>> = stream::iter(calls)
+            .buffer_unordered(PARALLEL_CALLS)
+            .collect()
+            .await;
+        results.into_iter().collect::<DispatchResult<()>>()?;
+        Ok(rows.len())
+    }
+
+    /// Runs rounds until nothing is due now. Returns the rows handled.
+    pub async fn drain(&self, owner: &str) -> DispatchResult<usize> {
+        let mut total = 0;
+        loop {
+            match self.run_round(owner).await? {
+                0 => return Ok(total),
+                n => total += n,
             }
         }
-        Err(e) => (PushOutcome::Failed, e.to_string()),
+    }
+
+    /// When the next pending row not leased by anyone is due, if any: what a test moves its
+    /// clock to instead of waiting out a backoff.
+    pub async fn next_due(&self) -> DispatchResult<Option<i64>> {
+        Ok(outbox::next_due(&self.db).await?)
+    }
+
+    /// Rows `owner` held when its process died: due again now.
+    pub async fn reclaim(&self, owner: &str) -> DispatchResult<u64> {
+        Ok(outbox::release_owner(&self.db, owner).await?)
+    }
+
+    /// One batch of identical pushes: the certificate's serving version, the vendor calls,
+    /// one attempt each, then records and marks as the policy says.
+    async fn deliver(&self, batch: &[Claimed]) -> DispatchResult<()> {
+        let head = &batch[0];
+        let now = self.clock.now();
+        let versions = certs::versions(&self.db, head.certificate_id).await?;
+        let keys: Vec<String> = batch
+            .iter()
+            .map(|r| msg_key(r.msg_seq, r.msg_random, r.msg_time))
+            .collect();
+        let Some(version) = serving(&versions, now) else {
+            // Deleted or refused since the message was accepted: say so, per device.
+            let rows: Vec<NewRecord> = batch
+                .iter()
+                .zip(&keys)
+                .map(|(r, key)| NewRecord {
+                    user_id: Some(&r.user_id),
+                    msg_key: Some(key),
+                    ..NewRecord::of(
+                        r.sdkappid,
+                        Some(r.certificate_id),
+                        PushKind::Offline,
+                        &r.token,
+                        &r.push_title,
+                        &r.push_desc,
+                    )
+                    .skipped(SkipReason::CertificateNotEffective)
+                })
+                .collect();
+            let mut tx = self.db.begin().await?;
+            records::insert_records(&mut tx, &rows, now).await?;
+            outbox::mark_done(&mut *tx, &ids(batch)).await?;
+            tx.commit().await?;
+            return Ok(());
+        };
+        let creds = self.credentials(version)?;
+        let push = Push {
+            sdkappid: head.sdkappid,
+            certificate_id: head.certificate_id,
+            kind: PushKind::Offline,
+            content: Content {
+                title: head.push_title.clone(),
+                description: head.push_desc.clone(),
+                notify_id: head.notify_id as u32,
+                channel_id: head.channel_id.clone(),
+                sound: head.sound.clone(),
+                ext: Some(head.push_ext.clone()),
+                ..Content::default()
+            },
+            sent_by: None,
+        };
+        let targets: Vec<Target> = batch
+            .iter()
+            .zip(keys)
+            .map(|(r, key)| Target {
+                reg_id: r.token.clone(),
+                user_id: Some(r.user_id.clone()),
+                msg_key: Some(key),
+            })
+            .collect();
+        let reg_ids = targets.iter().map(|t| t.reg_id.clone()).collect();
+        let vendor = creds.settings.vendor;
+        let mut offset = 0;
+        for call in self.vendors.calls(&creds, &push.content, reg_ids) {
+            let (rows, mine) = (
+                &batch[offset..offset + call.targets()],
+                &targets[offset..offset + call.targets()],
+            );
+            offset += call.targets();
+            let answer = self.vendors.attempt(&call).await;
+            let attempt = head.attempts as u32 + 1;
+            let age = self.clock.now() - head.msg_time;
+            let next = self.policy.decide(
+                answer.verdict == Verdict::Transient,
+                attempt,
+                age,
+                policy::jitter(),
+            );
+            let mut tx = self.db.begin().await?;
+            let due = |secs: i64| self.clock.now() + secs;
+            match next {
+                Next::Record => {
+                    self.record(&mut tx, &push, vendor, mine, &call, &answer, attempt)
+                        .await?;
+                    outbox::mark_done(&mut *tx, &ids(rows)).await?;
+                }
+                Next::Retry { after_secs } => {
+                    outbox::reschedule(&mut *tx, &ids(rows), i64::from(attempt), due(after_secs))
+                        .await?;
+                }
+                Next::RecordFailure { again_after_secs } => {
+                    self.record(&mut tx, &push, vendor, mine, &call, &answer, attempt)
+                        .await?;
+                    match again_after_secs {
+                        Some(after) => {
+                            outbox::reschedule(&mut *tx, &ids(rows), 0, due(after)).await?
+                        }
+                        None => outbox::mark_done(&mut *tx, &ids(rows)).await?,
+                    }
+                }
+            }
+            tx.commit().await?;
+            if matches!(next, Next::Retry { .. }) {
+                self.metrics
+                    .count_retried(vendor.as_str(), [answer.label.clone()]);
+            } else {
+                self.count(vendor, mine.len(), &answer);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn ids(rows: &[Claimed]) -> Vec<i64> {
+    rows.iter().map(|r| r.id).collect()
+}
+
+/// Runs of claimed rows that can share vendor calls (the claim orders them so).
+fn group(rows: &[Claimed]) -> Vec<&[Claimed]> {
+    let mut batches = Vec::new();
+    let mut start = 0;
+    while start < rows.len() {
+        let head = &rows[start];
+        let end = rows[start..]
+            .iter()
+            .position(|r| !same_push(r, head))
+            .map_or(rows.len(), |n| start + n);
+        batches.push(&rows[start..end]);
+        start = end;
+    }
+    batches
+}
+
+/// Pushes that can share one vendor call: same certificate, identical content, same history.
+fn same_push(a: &Claimed, b: &Claimed) -> bool {
+    a.certificate_id == b.certificate_id
+        && a.notify_id == b.notify_id
+        && a.push_title == b.push_title
+        && a.push_desc == b.push_desc
+        && a.push_ext == b.push_ext
+        && a.channel_id == b.channel_id
+        && a.sound == b.sound
+        && a.attempts == b.attempts
+}
+
+/// How the push to `reg_id` ended, given its call's answer, and why.
+fn outcome_of<'a>(answer: &'a Answer, reg_id: &str) -> (PushOutcome, &'a str) {
+    match answer.verdict {
+        Verdict::Accepted if answer.refused.iter().any(|r| r == reg_id) => {
+            (PushOutcome::Rejected, "bad regId")
+        }
+        Verdict::Accepted => (PushOutcome::Accepted, ""),
+        Verdict::Refused => (PushOutcome::Rejected, &answer.reason),
+        Verdict::Transient => (PushOutcome::Failed, &answer.reason),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vendors::mipush::MiResponse;
+    use std::time::Duration;
+
+    fn answer(verdict: Verdict, refused: &[&str]) -> Answer {
+        Answer {
+            verdict,
+            code: Some(0),
+            reason: "why".into(),
+            message_id: None,
+            trace_id: None,
+            refused: refused.iter().map(|s| s.to_string()).collect(),
+            gone: Vec::new(),
+            all_gone: false,
+            body: String::new(),
+            label: String::new(),
+            latency: Duration::ZERO,
+        }
+    }
 
     #[test]
-    fn bad_reg_ids_are_rejected_inside_an_accepted_call() {
-        let r = MiResponse::parse(
-            br#"{"result":"ok","code":0,"data":{"id":"m1","bad_regids":"b"},"trace_id":"t"}"#,
-        )
-        .unwrap();
-        assert!(token_gone(&Ok(r.clone()), "b") && !token_gone(&Ok(r.clone()), "a"));
-        assert_eq!(outcome_of(&Ok(r.clone()), "a").0, PushOutcome::Accepted);
-        assert_eq!(outcome_of(&Ok(r), "b").0, PushOutcome::Rejected);
-        let refused = MiResponse::parse(
-            br#"{"result":"error","code":21301,"reason":"Invalid application secret."}"#,
-        )
-        .unwrap();
-        assert_eq!(
-            outcome_of(&Ok(refused), "a"),
-            (PushOutcome::Rejected, "Invalid application secret.".into())
-        );
-        assert_eq!(
-            outcome_of(&Err(TransportError::Timeout), "a").0,
-            PushOutcome::Failed
-        );
-        let none_valid =
-            MiResponse::parse(br#"{"result":"error","code":20301,"reason":"No valid targets!"}"#)
-                .unwrap();
-        assert!(token_gone(&Ok(none_valid), "a"));
-        assert!(!token_gone(&Err(TransportError::Timeout), "a"));
+    fn each_target_gets_the_outcome_of_its_calls_answer() {
+        let ok = answer(Verdict::Accepted, &["b"]);
+        assert_eq!(outcome_of(&ok, "a"), (PushOutcome::Accepted, ""));
+        assert_eq!(outcome_of(&ok, "b"), (PushOutcome::Rejected, "bad regId"));
+        let refused = answer(Verdict::Refused, &[]);
+        assert_eq!(outcome_of(&refused, "a"), (PushOutcome::Rejected, "why"));
+        let failed = answer(Verdict::Transient, &[]);
+        assert_eq!(outcome_of(&failed, "a"), (PushOutcome::Failed, "why"));
     }
 }

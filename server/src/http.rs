@@ -1,15 +1,20 @@
-//! HTTP edges: the console (Leptos pages and server functions), `/api/v1`, and the small routes.
+//! Every HTTP edge: the console (Leptos pages and server functions), `/api/v1`, the client
+//! SDK's `/sdk/v1`, the Tencent-compatible `/v4`, the small routes, and where the MiPush
+//! sandbox is mounted. Edges only extract, call one service and map the answer.
 
-pub mod api_v1;
+mod api_v1;
+pub(crate) mod extract;
 mod guard;
 mod misc;
+mod sdk_v1;
+mod state;
+mod v4;
 
-use std::sync::Arc;
+pub use state::AppState;
 
-use app::api::Backend;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{FromRef, Request, State};
+use axum::extract::{Request, State};
 use axum::middleware;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -23,27 +28,6 @@ use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::services::ServeDir;
 
 use crate::sandbox::Sandbox;
-use crate::services::Services;
-use crate::store::Database;
-
-#[derive(Clone)]
-pub struct AppState {
-    pub leptos: LeptosOptions,
-    pub services: Arc<Services>,
-    pub db: Database,
-}
-
-impl FromRef<AppState> for LeptosOptions {
-    fn from_ref(state: &AppState) -> Self {
-        state.leptos.clone()
-    }
-}
-
-impl AppState {
-    fn backend(&self) -> Arc<dyn Backend> {
-        self.services.clone()
-    }
-}
 
 /// Everything but the session layer, which startup adds around it. The MiPush sandbox is
 /// mounted only when given.
@@ -70,8 +54,8 @@ pub fn router(state: AppState, sandbox: Option<Sandbox>) -> Router {
         .route("/locale/{lang}", get(misc::set_locale))
         .route("/fn/{*name}", post(server_fn))
         .nest("/api/v1", api_v1::router())
-        .nest("/sdk/v1", crate::im::sdk::router())
-        .nest("/v4", crate::im::rest::router())
+        .nest("/sdk/v1", sdk_v1::router())
+        .nest("/v4", v4::router())
         .nest_service("/pkg", site_files(&state.leptos))
         .leptos_routes_with_context(&state, routes, context, shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<

@@ -1,11 +1,11 @@
 //! The pushdesk server: axum wiring, sessions, store, services and the command line.
 
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod dispatch;
 pub mod http;
-pub mod im;
 pub mod metrics;
 pub mod passwords;
 pub mod sandbox;
@@ -22,7 +22,8 @@ pub fn install_tls_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-/// Seconds since the Unix epoch: the one clock of the store and the audit log.
+/// Seconds since the Unix epoch by the system clock; the services read it through
+/// [`clock::Clock`], which tests can move forward.
 pub fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

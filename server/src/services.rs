@@ -10,7 +10,7 @@ pub mod im;
 mod messages;
 mod phone;
 
-pub use messages::{ADMIN_IDENTIFIER, OfflinePush, OutgoingMessage, SendAck};
+pub use messages::{ADMIN_IDENTIFIER, ImError, OfflinePush, OutgoingMessage, SendAck};
 mod push;
 mod sandbox;
 mod token_writes;
@@ -32,8 +32,9 @@ use app::domain::{
 use async_trait::async_trait;
 use sqlx::AnyPool;
 
+use crate::clock::Clock;
 use crate::crypto::SecretBox;
-use crate::dispatch::Dispatcher;
+use crate::dispatch::{DispatchError, Dispatcher, Vendors};
 use crate::metrics::Metrics;
 use crate::passwords::Passwords;
 use crate::store::StoreError;
@@ -52,12 +53,9 @@ pub struct Services {
     sandbox_enabled: bool,
     /// From saving a certificate to its being effective (the seed's "within 10 minutes").
     activation_delay: Duration,
-    dispatcher: Dispatcher,
+    clock: Clock,
+    dispatcher: Arc<Dispatcher>,
     metrics: Arc<Metrics>,
-    /// Whether the database is PostgreSQL (the outbox claims rows differently there).
-    postgres: bool,
-    /// Wakes the outbox worker when a message queued pushes.
-    outbox_wake: Arc<tokio::sync::Notify>,
     /// (SDKAppID, user) whose connections on this instance have something to do: a message
     /// arrived, or a login ended. Connections on other instances find out by polling.
     user_events: tokio::sync::broadcast::Sender<(i64, String)>,
@@ -66,22 +64,46 @@ pub struct Services {
     token_writes: token_writes::TokenWrites,
 }
 
+/// What [`Services::new`] is built from.
+pub struct ServiceParts {
+    pub db: AnyPool,
+    pub secrets: Arc<SecretBox>,
+    pub passwords: Passwords,
+    pub mipush: MiPushClient,
+    pub sandbox_enabled: bool,
+    pub activation_delay: Duration,
+    /// Whether the database is PostgreSQL (the outbox claims rows differently there).
+    pub postgres: bool,
+    pub clock: Clock,
+}
+
 impl Services {
-    pub fn new(
-        db: AnyPool,
-        secrets: Arc<SecretBox>,
-        passwords: Passwords,
-        mipush: MiPushClient,
-        sandbox_enabled: bool,
-        activation_delay: Duration,
-        postgres: bool,
-    ) -> Self {
-        let metrics = Arc::new(Metrics::default());
-        Self {
-            dispatcher: Dispatcher::new(db.clone(), mipush.clone(), metrics.clone()),
-            metrics,
+    pub fn new(parts: ServiceParts) -> Self {
+        let ServiceParts {
+            db,
+            secrets,
+            passwords,
+            mipush,
+            sandbox_enabled,
+            activation_delay,
             postgres,
-            outbox_wake: Arc::new(tokio::sync::Notify::new()),
+            clock,
+        } = parts;
+        let metrics = Arc::new(Metrics::default());
+        let vendors = Vendors {
+            mipush: mipush.clone(),
+        };
+        Self {
+            dispatcher: Arc::new(Dispatcher::new(
+                db.clone(),
+                clock.clone(),
+                vendors,
+                secrets.clone(),
+                metrics.clone(),
+                postgres,
+            )),
+            metrics,
+            clock,
             user_events: tokio::sync::broadcast::channel(1024).0,
             batchsend_max: 500,
             token_writes: token_writes::TokenWrites::start(db.clone()),
@@ -107,9 +129,13 @@ impl Services {
         self.batchsend_max
     }
 
-    /// Wakes the outbox worker; see [`crate::startup`].
-    pub fn outbox_wake(&self) -> Arc<tokio::sync::Notify> {
-        self.outbox_wake.clone()
+    /// The push pipeline; the outbox worker runs its rounds (see [`crate::startup`]).
+    pub fn dispatcher(&self) -> Arc<Dispatcher> {
+        self.dispatcher.clone()
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// What `/metrics` shows.
@@ -129,6 +155,15 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::Other(e) => db_err(e),
             e => internal("database", e),
+        }
+    }
+}
+
+impl From<DispatchError> for AppError {
+    fn from(e: DispatchError) -> Self {
+        match e {
+            DispatchError::Store(e) => e.into(),
+            e => internal("push pipeline", e),
         }
     }
 }

@@ -12,14 +12,16 @@ use tower_sessions::cookie::time::Duration as CookieDuration;
 use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::crypto::SecretBox;
+use crate::dispatch::Dispatcher;
 use crate::http::{self, AppState};
 use crate::passwords::Passwords;
 use crate::sandbox::Sandbox;
-use crate::services::Services;
+use crate::services::{ServiceParts, Services};
 use crate::store::{Database, SessionPool};
-use crate::vendors::mipush::{Endpoints, MiPushClient, RetryPolicy};
+use crate::vendors::mipush::{Endpoints, MiPushClient};
 
 pub const SESSION_COOKIE: &str = "pushdesk_session";
 
@@ -34,6 +36,7 @@ pub struct Application {
 pub async fn services(
     settings: &Settings,
     addr: SocketAddr,
+    clock: Clock,
 ) -> anyhow::Result<(Database, Arc<Services>)> {
     let db = Database::connect(&settings.database).await?;
     let secrets = Arc::new(SecretBox::load_or_create(&settings.secret_key_file)?);
@@ -47,17 +50,18 @@ pub async fn services(
         override_origin: settings.mipush_base_url.clone(),
         sandbox_base: format!("http://{host}/sandbox/mipush"),
     };
-    let mipush = MiPushClient::new(endpoints, settings.mipush_timeout, RetryPolicy::default());
+    let mipush = MiPushClient::new(endpoints, settings.mipush_timeout);
     let services = Arc::new(
-        Services::new(
-            db.pool.clone(),
+        Services::new(ServiceParts {
+            db: db.pool.clone(),
             secrets,
-            Passwords::new(hashing),
+            passwords: Passwords::new(hashing),
             mipush,
-            settings.sandbox,
-            settings.cert_activation_delay,
-            settings.database.url.starts_with("postgres"),
-        )
+            sandbox_enabled: settings.sandbox,
+            activation_delay: settings.cert_activation_delay,
+            postgres: settings.database.url.starts_with("postgres"),
+            clock,
+        })
         .with_batchsend_max(settings.batchsend_max),
     );
     Ok((db, services))
@@ -66,13 +70,18 @@ pub async fn services(
 impl Application {
     /// Binds `settings.addr` (port 0 picks a free port) and assembles the app; nothing runs yet.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, Clock::system()).await
+    }
+
+    /// The same, on a clock the caller can move forward (tests).
+    pub async fn build_with_clock(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(settings.addr)
             .await
             .with_context(|| format!("listening on {}", settings.addr))?;
-        let (db, services) = services(&settings, listener.local_addr()?).await?;
+        let (db, services) = services(&settings, listener.local_addr()?, clock).await?;
         spawn_certificate_announcer(services.clone());
         if settings.outbox_worker {
-            spawn_outbox_worker(services.clone(), worker_name(listener.local_addr()?));
+            spawn_outbox_worker(services.dispatcher(), worker_name(listener.local_addr()?));
         }
         let state = AppState {
             leptos: settings.leptos.clone(),
@@ -172,7 +181,7 @@ fn spawn_certificate_announcer(services: Arc<Services>) {
 
 /// The name this instance claims outbox rows under: host and port, the same across a restart,
 /// so a restarted instance takes back at once what it held when it died.
-fn worker_name(addr: SocketAddr) -> String {
+pub fn worker_name(addr: SocketAddr) -> String {
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .or_else(|_| std::fs::read_to_string("/etc/hostname"))
         .map(|h| h.trim().to_owned())
@@ -180,26 +189,24 @@ fn worker_name(addr: SocketAddr) -> String {
     format!("{host}:{}", addr.port())
 }
 
-/// Sends queued offline pushes: at once when a message queues some, and every second for rows
-/// whose lease ran out (another worker died). Each instance claims under its own name.
-fn spawn_outbox_worker(services: Arc<Services>, owner: String) {
-    let wake = services.outbox_wake();
+/// Runs the outbox: at once when a message queues pushes, and every second for rows due again
+/// (a retry's backoff ran out, or another worker died). Each instance claims under its own name.
+fn spawn_outbox_worker(dispatcher: Arc<Dispatcher>, owner: String) {
+    let wake = dispatcher.wake_signal();
     tokio::spawn(async move {
-        match services.reclaim_outbox(&owner).await {
+        match dispatcher.reclaim(&owner).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(rows = n, "resuming offline pushes left by the last run"),
-            Err(e) => tracing::warn!(error = ?e, "reclaiming the outbox"),
+            Err(e) => tracing::warn!(error = %e, "reclaiming the outbox"),
         }
         loop {
             tokio::select! {
                 () = wake.notified() => {},
                 () = tokio::time::sleep(Duration::from_secs(1)) => {},
             }
-            // Failures are logged where they happen; the rows stay leased and are retried.
-            while let Ok(n) = services.run_outbox_round(&owner).await {
-                if n == 0 {
-                    break;
-                }
+            // Rows whose round failed stay leased and are taken again when the lease runs out.
+            if let Err(e) = dispatcher.drain(&owner).await {
+                tracing::warn!(error = %e, "an outbox round failed");
             }
         }
     });

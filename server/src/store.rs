@@ -2,13 +2,16 @@
 //! BIGINT integers, Unix-second timestamps, no booleans. The same tests run on SQLite and
 //! PostgreSQL.
 
+pub mod accounts;
 pub mod apps;
 pub mod audit;
 pub mod certificates;
-pub mod im;
+pub mod device_tokens;
+pub mod messages;
 pub mod outbox;
 pub mod push;
 pub mod sandbox;
+pub mod sessions;
 pub mod tokens;
 pub mod users;
 
@@ -68,6 +71,17 @@ pub(crate) fn rows_per_statement(conn: &sqlx::AnyConnection, params_per_row: usi
     } else {
         POSTGRES_ROWS
     }
+}
+
+/// Rows per multi-row statement: well within either engine's parameter limit.
+pub(crate) const CHUNK: usize = 500;
+
+/// `$first, $first+1, …` for `n` parameters.
+pub(crate) fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// How long a request waits for a database connection before it answers 503.

@@ -818,6 +818,23 @@ impl CheckState {
     }
 }
 
+impl TryFrom<String> for CheckState {
+    type Error = AppError;
+
+    fn try_from(raw: String) -> Result<Self, AppError> {
+        Self::parse(&raw).ok_or_else(|| {
+            AppError::invalid(
+                "check_state",
+                Rule::OneOf {
+                    allowed: ["passed", "invalid", "unverified", "not_applicable"]
+                        .map(String::from)
+                        .to_vec(),
+                },
+            )
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

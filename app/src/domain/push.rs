@@ -381,6 +381,117 @@ impl PushOutcome {
     }
 }
 
+impl TryFrom<String> for PushOutcome {
+    type Error = AppError;
+
+    fn try_from(raw: String) -> Result<Self, AppError> {
+        Self::parse(&raw)
+    }
+}
+
+/// Why a push was pushed at all: a console test push or an IM message's offline push.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PushKind {
+    Test,
+    Offline,
+}
+
+impl PushKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Test => "test",
+            Self::Offline => "offline",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Test, Self::Offline]
+            .into_iter()
+            .find(|k| k.as_str() == raw)
+    }
+}
+
+impl TryFrom<String> for PushKind {
+    type Error = AppError;
+
+    fn try_from(raw: String) -> Result<Self, AppError> {
+        Self::parse(&raw).ok_or_else(|| {
+            AppError::invalid(
+                "kind",
+                Rule::OneOf {
+                    allowed: vec!["test".into(), "offline".into()],
+                },
+            )
+        })
+    }
+}
+
+/// Why a device got no push for a message (a `skipped` record's reason).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// The app is alive on the device: the message arrives on its connection.
+    Online,
+    /// The user logged out; nothing is pushed until they log in again.
+    UserLoggedOut,
+    /// Another login (or `/v4` kick) ended the user's.
+    Kicked,
+    /// No device token was reported with a live login.
+    NoToken,
+    /// The vendor said the token is no longer valid; it comes back when reported again.
+    TokenInvalid,
+    /// `OfflinePushInfo.PushFlag` = 1.
+    PushFlagOff,
+    CertificateDeleted,
+    CertificatePending,
+    CertificateInvalid,
+    /// Deleted or refused between the message's acceptance and its push.
+    CertificateNotEffective,
+    VendorNotSupported,
+}
+
+impl SkipReason {
+    pub const ALL: [SkipReason; 11] = [
+        Self::Online,
+        Self::UserLoggedOut,
+        Self::Kicked,
+        Self::NoToken,
+        Self::TokenInvalid,
+        Self::PushFlagOff,
+        Self::CertificateDeleted,
+        Self::CertificatePending,
+        Self::CertificateInvalid,
+        Self::CertificateNotEffective,
+        Self::VendorNotSupported,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Online => "online",
+            Self::UserLoggedOut => "user_logged_out",
+            Self::Kicked => "kicked",
+            Self::NoToken => "no_token",
+            Self::TokenInvalid => "token_invalid",
+            Self::PushFlagOff => "push_flag_off",
+            Self::CertificateDeleted => "certificate_deleted",
+            Self::CertificatePending => "certificate_pending",
+            Self::CertificateInvalid => "certificate_invalid",
+            Self::CertificateNotEffective => "certificate_not_effective",
+            Self::VendorNotSupported => "vendor_not_supported",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == raw)
+    }
+}
+
+/// Tencent's MsgKey of a one-to-one message: `{MsgSeq}_{MsgRandom}_{MsgTime}`.
+pub fn msg_key(seq: i64, random: i64, time: i64) -> String {
+    format!("{seq}_{random}_{time}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -190,7 +190,10 @@ pub struct TestPushResult {
     pub message_id: Option<String>,
     pub trace_id: Option<String>,
     pub bad_reg_ids: Vec<String>,
+    /// Always 1: a test push makes one attempt in its request.
     pub attempts: u32,
+    /// The vendor could not take it now (timeout, 5xx, busy): sending again may succeed.
+    pub retryable: bool,
     pub latency_ms: i64,
     /// The request as sent, with the AppSecret shown as `key=****`.
     pub request: String,

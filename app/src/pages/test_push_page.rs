@@ -320,6 +320,9 @@ fn ResultCard(result: TestPushResult) -> impl IntoView {
                 <dt>{tr(l, "push.attempts")}</dt><dd id="result-attempts">{r.attempts}</dd>
                 <dt>{tr(l, "push.latency")}</dt><dd>{format!("{} ms", r.latency_ms)}</dd>
             </dl>
+            {r.retryable.then(|| view! {
+                <p class="warning" id="result-retryable">{tr(l, "push.retryable")}</p>
+            })}
             {(!r.warnings.is_empty()).then(|| view! {
                 <ul class="warnings">{r.warnings.iter().map(|w| view! { <li class="warning">{tr(l, w.key())}</li> }).collect_view()}</ul>
             })}

@@ -4,25 +4,24 @@
 
 use std::net::SocketAddr;
 
-use app::api::{ClientInfo, SESSION_USER_KEY, status_of};
+use app::api::{ClientInfo, SESSION_USER_KEY};
 use app::domain::{
     AppError, CertificateDraft, DiagnoseQuery, PushRecordQuery, Rule, TestPushDraft, UserView,
 };
 use app::i18n::Locale;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::{delete, get, patch, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use serde_json::json;
 use std::collections::HashMap;
 use tower_sessions::Session;
 
 use super::AppState;
+use super::extract::{ApiError, ApiLocale, ApiResult, Body, Scalar};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -67,55 +66,6 @@ pub fn router() -> Router<AppState> {
         .fallback(not_found)
 }
 
-/// An [`AppError`] on its way out, in the caller's language.
-pub struct ApiError {
-    error: AppError,
-    locale: Locale,
-}
-
-impl ApiError {
-    pub fn new(error: AppError, locale: Locale) -> Self {
-        Self { error, locale }
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let body = json!({
-            "error": {
-                "code": self.error.code(),
-                "message": self.error.message(self.locale),
-                "field": self.error.field(),
-            }
-        });
-        let mut res = (status_of(&self.error), Json(body)).into_response();
-        if let AppError::Throttled { retry_after_secs } = self.error
-            && let Ok(v) = retry_after_secs.to_string().parse()
-        {
-            res.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        res
-    }
-}
-
-type ApiResult<T> = Result<T, ApiError>;
-
-/// The caller's language, from `Accept-Language` (English when none matches).
-pub struct ApiLocale(pub Locale);
-
-impl<S: Send + Sync> FromRequestParts<S> for ApiLocale {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        Ok(Self(Locale::from_accept_language(header)))
-    }
-}
-
 /// The authenticated console user.
 pub struct Caller {
     user: UserView,
@@ -124,10 +74,7 @@ pub struct Caller {
 
 impl Caller {
     fn fail(&self, error: AppError) -> ApiError {
-        ApiError {
-            error,
-            locale: self.locale,
-        }
+        ApiError::new(error, self.locale)
     }
 }
 
@@ -141,7 +88,7 @@ impl FromRequestParts<AppState> for Caller {
         let ApiLocale(locale) = ApiLocale::from_request_parts(parts, state)
             .await
             .unwrap_or(ApiLocale(Locale::En));
-        let fail = |error| ApiError { error, locale };
+        let fail = |error| ApiError::new(error, locale);
         if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
             let token = auth
                 .to_str()
@@ -170,42 +117,8 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// A JSON body whose every defect is a clear 400 in the caller's language.
-pub struct Body<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let (mut parts, body) = req.into_parts();
-        let ApiLocale(locale) = ApiLocale::from_request_parts(&mut parts, state)
-            .await
-            .unwrap_or(ApiLocale(Locale::En));
-        let req = Request::from_parts(parts, body);
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(Self(v)),
-            Err(rejection) => Err(ApiError {
-                error: AppError::Malformed {
-                    detail: rejection_detail(&rejection),
-                },
-                locale,
-            }),
-        }
-    }
-}
-
-fn rejection_detail(r: &JsonRejection) -> String {
-    match r {
-        JsonRejection::MissingJsonContentType(_) => "Content-Type must be application/json".into(),
-        other => other.body_text(),
-    }
-}
-
 async fn not_found(ApiLocale(locale): ApiLocale) -> ApiError {
-    ApiError {
-        error: AppError::NotFound,
-        locale,
-    }
+    ApiError::new(AppError::NotFound, locale)
 }
 
 async fn openapi() -> impl IntoResponse {
@@ -232,7 +145,7 @@ async fn setup(
         .services
         .create_owner(&body.username, &body.password, &body.password_confirm)
         .await
-        .map_err(|error| ApiError { error, locale })?;
+        .map_err(|error| ApiError::new(error, locale))?;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
@@ -250,7 +163,7 @@ async fn sign_in(
     session: Session,
     Body(body): Body<SignInBody>,
 ) -> ApiResult<Json<UserView>> {
-    let fail = |error| ApiError { error, locale };
+    let fail = |error| ApiError::new(error, locale);
     let client = ClientInfo { ip: addr.ip() };
     let user = state
         .services
@@ -353,18 +266,10 @@ async fn set_platforms(
     Ok(Json(app))
 }
 
-/// A number or its text, as a form or a JSON client sends it.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum NumberOrText {
-    Number(i64),
-    Text(String),
-}
-
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct LoginPolicyBody {
-    devices_per_platform: Option<NumberOrText>,
+    devices_per_platform: Option<Scalar>,
 }
 
 async fn set_login_policy(
@@ -374,8 +279,7 @@ async fn set_login_policy(
     Body(body): Body<LoginPolicyBody>,
 ) -> ApiResult<impl IntoResponse> {
     let devices = match body.devices_per_platform {
-        Some(NumberOrText::Number(n)) => n.to_string(),
-        Some(NumberOrText::Text(t)) => t,
+        Some(v) => v.text(),
         None => String::new(),
     };
     let app = state
@@ -486,23 +390,6 @@ async fn generate_usersig(
         .await
         .map_err(|e| caller.fail(e))?;
     Ok(Json(sig))
-}
-
-/// A number or its text: API clients send ids and counts either way.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Scalar {
-    Number(i64),
-    Text(String),
-}
-
-impl Scalar {
-    fn text(self) -> String {
-        match self {
-            Self::Number(n) => n.to_string(),
-            Self::Text(s) => s,
-        }
-    }
 }
 
 /// regIds as a JSON array, or as text with one per line.

@@ -9,7 +9,7 @@ use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 
 use super::{FaultPlan, Limits, Sandbox};
-use crate::http::api_v1::{ApiError, ApiLocale, Body};
+use crate::http::extract::{ApiError, ApiLocale, Body};
 use crate::store::StoreError;
 use crate::store::sandbox::{self as store, SandboxAppRow};
 use crate::unix_now;

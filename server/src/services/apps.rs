@@ -8,7 +8,6 @@ use crate::crypto::random_hex;
 use crate::store::apps::AppRow;
 use crate::store::audit::NewEvent;
 use crate::store::{self, StoreError};
-use crate::unix_now;
 
 fn sdkappid_of(row: &AppRow) -> Result<Sdkappid, AppError> {
     Sdkappid::from_i64(row.sdkappid).map_err(|_| internal("stored sdkappid", row.sdkappid))
@@ -42,7 +41,7 @@ impl Services {
         let secret_key = random_hex(32);
         let sealed = self.secrets.seal(&secret_key);
         for _ in 0..5 {
-            let now = unix_now();
+            let now = self.clock.now();
             let mut tx = self.db.begin().await.map_err(db_err)?;
             let row = match store::apps::insert(&mut *tx, name.as_str(), &sealed, Some(by.id), now)
                 .await
@@ -108,7 +107,7 @@ impl Services {
         let id = Sdkappid::parse(sdkappid)?;
         let platforms = Platform::parse_set(platforms)?;
         let joined = Platform::join(&platforms);
-        let now = unix_now();
+        let now = self.clock.now();
         let mut tx = self.db.begin().await.map_err(db_err)?;
         if !store::apps::set_platforms(&mut *tx, id.get(), &joined, now).await? {
             return Err(AppError::NotFound);
@@ -145,7 +144,7 @@ impl Services {
                 .filter(|n| (MIN_DEVICES..=MAX_DEVICES).contains(n))
                 .ok_or_else(|| AppError::invalid("devices_per_platform", range))?,
         };
-        let now = unix_now();
+        let now = self.clock.now();
         let mut tx = self.db.begin().await.map_err(db_err)?;
         if !store::apps::set_devices_per_platform(&mut *tx, id.get(), devices, now).await? {
             return Err(AppError::NotFound);
@@ -193,8 +192,8 @@ impl Services {
             .secrets
             .open(&row.secret_key)
             .map_err(|e| internal("opening app secret key", format!("{e:#}")))?;
-        let now = unix_now();
-        let usersig = crate::im::usersig::generate(
+        let now = self.clock.now();
+        let usersig = crate::crypto::usersig::generate(
             row.sdkappid,
             key.expose(),
             &identifier,
@@ -233,7 +232,7 @@ impl Services {
             object: &format!("app:{}", row.sdkappid),
             detail: "",
         };
-        store::audit::insert(&self.db, event, unix_now()).await?;
+        store::audit::insert(&self.db, event, self.clock.now()).await?;
         Ok(secret.expose().to_owned())
     }
 }

@@ -7,7 +7,6 @@ use super::{Services, db_err, internal, user_view};
 use crate::store::audit::NewEvent;
 use crate::store::{self, StoreError};
 use crate::throttle::Key;
-use crate::unix_now;
 
 impl Services {
     pub async fn needs_setup(&self) -> Result<bool, AppError> {
@@ -38,7 +37,7 @@ impl Services {
             .hash(password.expose())
             .await
             .map_err(|e| internal("hashing", e))?;
-        let now = unix_now();
+        let now = self.clock.now();
         let mut tx = self.db.begin().await.map_err(db_err)?;
         match store::users::claim_setup(&mut *tx, now).await {
             Err(StoreError::Unique) => return Err(AppError::NotFound),
@@ -80,7 +79,7 @@ impl Services {
             Key::User(username.trim().to_lowercase()),
             Key::Client(client.ip),
         ];
-        let now = unix_now();
+        let now = self.clock.now();
         if let Err(retry_after_secs) = self.throttle.attempt(&keys, now) {
             return Err(AppError::Throttled { retry_after_secs });
         }
@@ -132,7 +131,7 @@ impl Services {
             object: &format!("user:{}", user.username),
             detail: "",
         };
-        store::audit::insert(&self.db, event, unix_now()).await?;
+        store::audit::insert(&self.db, event, self.clock.now()).await?;
         Ok(())
     }
 

@@ -12,9 +12,8 @@ use app::domain::{
 use super::{Services, db_err, internal, require};
 use crate::crypto::SecretString;
 use crate::store::audit::NewEvent;
-use crate::store::certificates::{self as certs, CertificateRow, NewVersion, VersionRow};
+use crate::store::certificates::{self as certs, CertificateRow, NewVersion, VersionRow, serving};
 use crate::store::{self, StoreError};
-use crate::unix_now;
 use crate::vendors::mipush::{AppSecret, ErrorCode, build_counters};
 
 /// The credential check must not hold the page up: one attempt, this long at most.
@@ -53,14 +52,6 @@ fn taken(vendor: Vendor, id: i64) -> AppError {
     ))
 }
 
-/// The version that serves pushes at `now`: the newest one due and not refused by the vendor.
-pub(super) fn serving(versions: &[VersionRow], now: i64) -> Option<&VersionRow> {
-    versions
-        .iter()
-        .rev()
-        .find(|v| v.effective_at <= now && v.check_state != CheckState::Invalid.as_str())
-}
-
 /// Mainland China's calendar day (the vendor's), as MiPush's statistics want it: `yyyyMMdd`.
 fn china_date(unix: i64) -> String {
     app::domain::format_unix(unix + 8 * 3600)[..10].replace('-', "")
@@ -75,7 +66,7 @@ impl Services {
         let app = self.app_row(sdkappid).await?;
         let rows = certs::list(&self.db, app.sdkappid).await?;
         let versions = certs::versions_of_app(&self.db, app.sdkappid).await?;
-        let now = unix_now();
+        let now = self.clock.now();
         let certificates = rows
             .iter()
             .map(|cert| {
@@ -109,7 +100,7 @@ impl Services {
             .await?
             .ok_or(AppError::NotFound)?;
         let versions = certs::versions(&self.db, id).await?;
-        self.certificate_view(&cert, &versions, unix_now())
+        self.certificate_view(&cert, &versions, self.clock.now())
     }
 
     /// Saves a new certificate under a fresh ID, pending until the activation delay has passed
@@ -145,7 +136,7 @@ impl Services {
         let settings = serde_json::to_string(&input.settings)
             .map_err(|e| internal("encoding certificate settings", e))?;
         let sealed = self.secrets.seal(secret.expose());
-        let now = unix_now();
+        let now = self.clock.now();
         let mut tx = self.db.begin().await.map_err(db_err)?;
         let cert = match certs::insert(&mut *tx, app.sdkappid, vendor.as_str(), &key, by.id, now)
             .await
@@ -161,7 +152,7 @@ impl Services {
             settings: &settings,
             sealed_secret: &sealed,
             effective_at: now + self.activation_delay.as_secs() as i64,
-            check_state: check.state.as_str(),
+            check_state: check.state,
             check_code: check.code,
             check_detail: &check.detail,
             announced: check.state == CheckState::Invalid,
@@ -249,7 +240,7 @@ impl Services {
         let settings = serde_json::to_string(&input.settings)
             .map_err(|e| internal("encoding certificate settings", e))?;
         let sealed = self.secrets.seal(secret.expose());
-        let now = unix_now();
+        let now = self.clock.now();
         let keep = serving(&versions, now).map_or(0, |v| v.version);
         let mut tx = self.db.begin().await.map_err(db_err)?;
         match certs::touch(&mut *tx, id, &key, now).await {
@@ -266,7 +257,7 @@ impl Services {
             settings: &settings,
             sealed_secret: &sealed,
             effective_at: now + self.activation_delay.as_secs() as i64,
-            check_state: check.state.as_str(),
+            check_state: check.state,
             check_code: check.code,
             check_detail: &check.detail,
             announced: check.state == CheckState::Invalid,
@@ -311,7 +302,7 @@ impl Services {
         require(by.role.can_configure())?;
         let sdkappid = Sdkappid::parse(sdkappid)?;
         let id = positive_id(id)?;
-        let now = unix_now();
+        let now = self.clock.now();
         let mut tx = self.db.begin().await.map_err(db_err)?;
         if !certs::mark_deleted(&mut *tx, sdkappid.get(), id, now).await? {
             return Err(AppError::NotFound);
@@ -333,7 +324,7 @@ impl Services {
     /// Writes "became effective" to the audit log for every version whose time has come; safe
     /// to run on several instances at once (each version is claimed once). Returns how many.
     pub async fn announce_effective_certificates(&self) -> Result<usize, AppError> {
-        let now = unix_now();
+        let now = self.clock.now();
         let mut announced = 0;
         for (id, version) in certs::due_unannounced(&self.db, now).await? {
             let mut tx = self.db.begin().await.map_err(db_err)?;
@@ -389,7 +380,7 @@ impl Services {
         }
         let region = settings.region.unwrap_or_default();
         let package = settings.package_name.as_deref().unwrap_or_default();
-        let today = china_date(unix_now());
+        let today = china_date(self.clock.now());
         let req = build_counters(
             &self.mipush.base(region),
             &AppSecret::new(secret),
@@ -435,7 +426,7 @@ impl Services {
             .ok_or_else(|| internal("certificate without a version", cert.id))?;
         let settings: CertificateSettings = serde_json::from_str(&latest.settings)
             .map_err(|e| internal("stored certificate settings", e))?;
-        let state = CheckState::parse(&latest.check_state).unwrap_or(CheckState::Unverified);
+        let state = latest.check_state;
         let status = CertificateStatus::at(now, latest.effective_at, state);
         let secret = self.open(&latest.secret)?;
         let secret_masked = if settings.vendor == Vendor::Fcm {
@@ -496,7 +487,7 @@ mod tests {
             secret: String::new(),
             saved_at: 0,
             effective_at,
-            check_state: state.as_str().into(),
+            check_state: state,
             check_code: None,
             check_detail: String::new(),
             checked_at: 0,

@@ -11,11 +11,10 @@ use app::i18n::{Locale, tr};
 
 use super::Services;
 use super::push::{meaning_and_fix, record_view};
-use crate::store::im::{self as sessions, LoginRow};
-use crate::store::outbox;
+use crate::store::messages;
 use crate::store::push::{self as records, RecordFilter};
 use crate::store::sandbox;
-use crate::unix_now;
+use crate::store::sessions::{self, LoginRow};
 
 /// A sentence in both languages from the locale file, `%{name}` filled in.
 fn say(key: &str, args: &[(&str, &str)]) -> Localized {
@@ -75,12 +74,13 @@ impl Services {
     ) -> Result<Diagnosis, AppError> {
         let app = self.app_row(sdkappid).await?;
         let user = parse_user_id(query.user_id.as_deref().unwrap_or_default())?;
-        let now = unix_now();
+        let now = self.clock.now();
         let until =
             parse_time("until", query.until.as_deref().unwrap_or_default())?.unwrap_or(now + 1);
         let since = parse_time("since", query.since.as_deref().unwrap_or_default())?
             .unwrap_or(until - DIAGNOSE_WINDOW);
-        let account_exists = sessions::account_exists(&self.db, app.sdkappid, &user).await?;
+        let account_exists =
+            crate::store::accounts::account_exists(&self.db, app.sdkappid, &user).await?;
         let certificates = self.list_certificates(by, sdkappid).await?.certificates;
         let devices = self
             .devices_of(app.sdkappid, &user, &certificates, now)
@@ -121,7 +121,7 @@ impl Services {
         let app = self.app_row(sdkappid).await?;
         let user = parse_user_id(user_id)?;
         let certificates = self.list_certificates(by, sdkappid).await?.certificates;
-        self.devices_of(app.sdkappid, &user, &certificates, unix_now())
+        self.devices_of(app.sdkappid, &user, &certificates, self.clock.now())
             .await
     }
 
@@ -132,7 +132,7 @@ impl Services {
         certificates: &[CertificateView],
         now: i64,
     ) -> Result<Vec<DeviceView>, AppError> {
-        let rows = sessions::user_devices(&self.db, sdkappid, user).await?;
+        let rows = crate::store::device_tokens::user_devices(&self.db, sdkappid, user).await?;
         Ok(rows
             .into_iter()
             .map(|d| {
@@ -161,7 +161,7 @@ impl Services {
         until: i64,
         logins: &[LoginRow],
     ) -> Result<Vec<MessageTrace>, AppError> {
-        let rows = outbox::recent_messages(
+        let rows = messages::recent_messages(
             &self.db,
             sdkappid,
             user,

@@ -6,11 +6,11 @@ use serde::Serialize;
 
 use super::token_writes::TokenBinding;
 use super::{Services, db_err, internal};
+use crate::crypto::usersig;
 use crate::crypto::{new_api_token, random_hex, token_digest};
-use crate::im::usersig;
 use crate::store::certificates as certs;
-use crate::store::im::{self as store, SessionRow};
-use crate::unix_now;
+use crate::store::sessions::{self, SessionRow};
+use crate::store::{accounts, device_tokens, messages};
 
 /// A login: the session token the SDK presents from now on.
 #[derive(Debug, Clone, Serialize)]
@@ -106,14 +106,14 @@ impl Services {
             .secrets
             .open(&app.secret_key)
             .map_err(|e| internal("opening app secret key", format!("{e:#}")))?;
-        let now = unix_now();
+        let now = self.clock.now();
         usersig::verify(user_sig, app.sdkappid, key.expose(), &user_id, now)
             .map_err(|e| AppError::invalid("user_sig", Rule::UserSig { code: e.code() }))?;
         let session = new_api_token();
         let mut tx = self.db.begin().await.map_err(db_err)?;
-        store::ensure_account(&mut *tx, app.sdkappid, &user_id, now).await?;
+        accounts::ensure_account(&mut *tx, app.sdkappid, &user_id, now).await?;
         let keep = app.devices_per_platform.max(1) - 1;
-        let kicked = store::kick_beyond(
+        let kicked = sessions::kick_beyond(
             &mut *tx,
             app.sdkappid,
             &user_id,
@@ -122,7 +122,7 @@ impl Services {
             now,
         )
         .await?;
-        store::insert_session(
+        sessions::insert_session(
             &mut *tx,
             &token_digest(session.expose()),
             app.sdkappid,
@@ -131,7 +131,7 @@ impl Services {
             now,
         )
         .await?;
-        store::unbind_ended(&mut *tx, app.sdkappid, &user_id).await?;
+        device_tokens::unbind_ended(&mut *tx, app.sdkappid, &user_id).await?;
         tx.commit().await.map_err(db_err)?;
         if kicked > 0 {
             self.user_event(app.sdkappid, &user_id);
@@ -147,7 +147,7 @@ impl Services {
         if session.trim().is_empty() {
             return Err(AppError::invalid("session", Rule::Required));
         }
-        let row = store::session(&self.db, &token_digest(session.trim()))
+        let row = sessions::session(&self.db, &token_digest(session.trim()))
             .await?
             .ok_or_else(|| session_error("rule.session_unknown"))?;
         match row.state.as_str() {
@@ -167,8 +167,8 @@ impl Services {
     /// meanwhile.
     pub async fn sdk_online(&self, login: &SessionRow) -> Result<Option<Connection>, AppError> {
         let id = random_hex(8);
-        let until = unix_now() + ONLINE_LEASE;
-        if !store::go_online(&self.db, &login.token_digest, &id, until).await? {
+        let until = self.clock.now() + ONLINE_LEASE;
+        if !sessions::go_online(&self.db, &login.token_digest, &id, until).await? {
             return Ok(None);
         }
         Ok(Some(Connection {
@@ -180,19 +180,25 @@ impl Services {
     }
 
     pub async fn sdk_renew(&self, c: &Connection) -> Result<(), AppError> {
-        store::renew_online(&self.db, &c.token_digest, &c.id, unix_now() + ONLINE_LEASE).await?;
+        sessions::renew_online(
+            &self.db,
+            &c.token_digest,
+            &c.id,
+            self.clock.now() + ONLINE_LEASE,
+        )
+        .await?;
         Ok(())
     }
 
     pub async fn sdk_offline(&self, c: &Connection) -> Result<(), AppError> {
-        store::go_offline(&self.db, &c.token_digest, &c.id).await?;
+        sessions::go_offline(&self.db, &c.token_digest, &c.id).await?;
         Ok(())
     }
 
     /// What the connection should send now: messages not yet delivered on this login, or
     /// that the login ended.
     pub async fn sdk_inbox(&self, c: &Connection) -> Result<Inbox, AppError> {
-        let login = store::session(&self.db, &c.token_digest)
+        let login = sessions::session(&self.db, &c.token_digest)
             .await?
             .ok_or_else(|| session_error("rule.session_unknown"))?;
         match login.state.as_str() {
@@ -200,12 +206,12 @@ impl Services {
             "kicked" => return Ok(Inbox::Ended("kicked")),
             _ => return Ok(Inbox::Ended("logged_out")),
         }
-        let rows = store::inbox(
+        let rows = messages::inbox(
             &self.db,
             c.sdkappid,
             &c.user_id,
             login.delivered_id,
-            unix_now() - INBOX_DAYS * 86_400,
+            self.clock.now() - INBOX_DAYS * 86_400,
             INBOX_BATCH as i64,
         )
         .await?;
@@ -228,7 +234,7 @@ impl Services {
 
     /// The connection sent every message up to `id`.
     pub async fn sdk_delivered(&self, c: &Connection, id: i64) -> Result<(), AppError> {
-        store::delivered(&self.db, &c.token_digest, id).await?;
+        messages::delivered(&self.db, &c.token_digest, id).await?;
         Ok(())
     }
 
@@ -292,7 +298,7 @@ impl Services {
                 certificate_id: cert.id,
                 token,
                 session,
-                now: unix_now(),
+                now: self.clock.now(),
             })
             .await
     }
@@ -301,8 +307,8 @@ impl Services {
     pub async fn sdk_logout(&self, session: &str) -> Result<(), AppError> {
         let session = self.active_session(session).await?;
         let mut tx = self.db.begin().await.map_err(db_err)?;
-        store::end_session(&mut *tx, &session.token_digest, unix_now()).await?;
-        store::unbind_ended(&mut *tx, session.sdkappid, &session.user_id).await?;
+        sessions::end_session(&mut *tx, &session.token_digest, self.clock.now()).await?;
+        device_tokens::unbind_ended(&mut *tx, session.sdkappid, &session.user_id).await?;
         tx.commit().await.map_err(db_err)?;
         self.user_event(session.sdkappid, &session.user_id);
         Ok(())

@@ -5,10 +5,9 @@ use app::domain::{AppError, PhoneSession, Rule, ShadeItem, UserView, Vendor, par
 
 use super::certificates::positive_id;
 use super::{Services, internal, require};
-use crate::im::usersig;
+use crate::crypto::usersig;
 use crate::store::certificates as certs;
 use crate::store::sandbox;
-use crate::unix_now;
 
 /// How long the phone's UserSig is valid.
 const PHONE_USERSIG_TTL: i64 = 86_400;
@@ -68,7 +67,7 @@ impl Services {
             app.sdkappid,
             key.expose(),
             &user_id,
-            unix_now(),
+            self.clock.now(),
             PHONE_USERSIG_TTL,
             None,
         );

@@ -3,21 +3,20 @@
 use std::time::Duration;
 
 use app::domain::{
-    AppError, CertificateSettings, CheckState, Localized, OutcomeCounts, PushOutcome,
-    PushRecordDetail, PushRecordPage, PushRecordQuery, PushRecordView, PushStats, PushTarget, Rule,
-    TestPushDraft, TestPushResult, UserView, Vendor, VendorStatus, parse_time, parse_user_id,
+    AppError, CheckState, Localized, OutcomeCounts, PushKind, PushOutcome, PushRecordDetail,
+    PushRecordPage, PushRecordQuery, PushRecordView, PushStats, PushTarget, Rule, TestPushDraft,
+    TestPushResult, UserView, Vendor, VendorStatus, parse_time, parse_user_id,
 };
 
-use super::certificates::{positive_id, serving};
+use super::certificates::positive_id;
 use super::{Services, internal, require};
-use crate::dispatch::{Delivery, Target};
+use crate::dispatch::{self, Content, Push, Target, Verdict};
 use crate::store;
 use crate::store::audit::NewEvent;
-use crate::store::certificates as certs;
-use crate::store::outbox;
+use crate::store::certificates::{self as certs, serving};
+use crate::store::device_tokens;
 use crate::store::push::{self as records, RecordFilter, RecordRow};
-use crate::unix_now;
-use crate::vendors::mipush::{AppSecret, ErrorCode, Notification, build_trace_status};
+use crate::vendors::mipush::{AppSecret, ErrorCode, build_trace_status};
 
 fn text(raw: &Option<String>) -> &str {
     raw.as_deref().map(str::trim).unwrap_or_default()
@@ -51,7 +50,7 @@ fn parse_query(q: &PushRecordQuery) -> Result<(RecordFilter, Option<i64>, i64), 
             .map(str::to_owned),
         outcome: Some(text(&q.outcome))
             .filter(|s| !s.is_empty())
-            .map(|o| PushOutcome::parse(o).map(|o| o.as_str().to_owned()))
+            .map(PushOutcome::parse)
             .transpose()?,
         since: parse_time("since", text(&q.since))?,
         until: parse_time("until", text(&q.until))?,
@@ -83,12 +82,12 @@ pub(super) fn record_view(r: RecordRow) -> PushRecordView {
         id: r.id,
         at: r.created_at,
         certificate_id: r.certificate_id,
-        kind: r.kind,
+        kind: r.kind.as_str().to_owned(),
         user_id: r.user_id,
         reg_id: r.reg_id,
         title: r.title,
         description: r.description,
-        outcome: PushOutcome::parse(&r.outcome).unwrap_or(PushOutcome::Failed),
+        outcome: r.outcome,
         reason: r.reason,
         code: r.vendor_code,
         message_id: r.message_id,
@@ -101,16 +100,10 @@ pub(super) fn record_view(r: RecordRow) -> PushRecordView {
     }
 }
 
-/// A `notify_id` for a push that names none: the same for every attempt of this send, so a
-/// retry replaces rather than adds a notification.
-fn fresh_notify_id() -> u32 {
-    let bytes = crate::crypto::random_bytes(4);
-    u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) & 0x7fff_ffff
-}
-
 impl Services {
-    /// Sends a test push through the delivery path the IM's offline pushes use, with the
-    /// certificate's serving version, and answers with everything MiPush said.
+    /// Sends a test push through the pipeline the IM's offline pushes take, with the
+    /// certificate's serving version: one attempt, in this request, answered with everything
+    /// the vendor said (and whether trying again could help).
     pub async fn send_test_push(
         &self,
         by: &UserView,
@@ -135,19 +128,17 @@ impl Services {
             return Err(refuse("rule.vendor_not_supported"));
         }
         let versions = certs::versions(&self.db, cert.id).await?;
-        let Some(version) = serving(&versions, unix_now()) else {
+        let Some(version) = serving(&versions, self.clock.now()) else {
             let refused = versions
                 .last()
-                .is_some_and(|v| v.check_state == CheckState::Invalid.as_str());
+                .is_some_and(|v| v.check_state == CheckState::Invalid);
             return Err(refuse(if refused {
                 "rule.certificate_invalid"
             } else {
                 "rule.certificate_pending"
             }));
         };
-        let settings: CertificateSettings = serde_json::from_str(&version.settings)
-            .map_err(|e| internal("stored certificate settings", e))?;
-        let secret = AppSecret::new(self.open(&version.secret)?.expose());
+        let creds = self.dispatcher.credentials(version)?;
         let targets: Vec<Target> = match push.target {
             PushTarget::RegIds(ids) => ids
                 .into_iter()
@@ -155,22 +146,21 @@ impl Services {
                     reg_id,
                     user_id: None,
                     msg_key: None,
-                    outbox_id: None,
                 })
                 .collect(),
             // The devices this user reported with this certificate and is still logged in on.
             PushTarget::User(user) => {
-                let tokens: Vec<Target> = outbox::bound_tokens(&self.db, app.sdkappid, &user)
-                    .await?
-                    .into_iter()
-                    .filter(|t| t.certificate_id == cert.id)
-                    .map(|t| Target {
-                        reg_id: t.token,
-                        user_id: Some(user.clone()),
-                        msg_key: None,
-                        outbox_id: None,
-                    })
-                    .collect();
+                let tokens: Vec<Target> =
+                    device_tokens::bound_tokens(&self.db, app.sdkappid, &user)
+                        .await?
+                        .into_iter()
+                        .filter(|t| t.certificate_id == cert.id)
+                        .map(|t| Target {
+                            reg_id: t.token,
+                            user_id: Some(user.clone()),
+                            msg_key: None,
+                        })
+                        .collect();
                 if tokens.is_empty() {
                     return Err(AppError::invalid(
                         "user_id",
@@ -182,58 +172,42 @@ impl Services {
                 tokens
             }
         };
-        let warnings = draft.warnings(settings.channel_id.as_deref());
-        let mut message = Notification::new(
-            settings.package_name.as_deref().unwrap_or_default(),
-            &push.title,
-            &push.description,
-        );
-        message.payload = push.payload;
-        message.notify_type = push.notify_type;
-        message.notify_id = Some(push.notify_id.unwrap_or_else(fresh_notify_id));
-        message.time_to_live_ms = push.time_to_live_secs.map(|s| s as u64 * 1000);
-        message.channel_id = push.channel_id.or(settings.channel_id);
-        message.click = push.click.or(settings.click).unwrap_or_default();
-        let reports = self
+        let warnings = draft.warnings(creds.settings.channel_id.as_deref());
+        let send = Push {
+            sdkappid: app.sdkappid,
+            certificate_id: cert.id,
+            kind: PushKind::Test,
+            content: Content {
+                title: push.title,
+                description: push.description,
+                payload: push.payload,
+                notify_type: Some(push.notify_type),
+                notify_id: push.notify_id.unwrap_or_else(dispatch::notify_id),
+                time_to_live_secs: push.time_to_live_secs,
+                channel_id: push.channel_id,
+                click: push.click,
+                ..Content::default()
+            },
+            sent_by: Some(&by.username),
+        };
+        let report = self
             .dispatcher
-            .deliver(Delivery {
-                sdkappid: app.sdkappid,
-                certificate_id: cert.id,
-                region: settings.region.unwrap_or_default(),
-                secret: &secret,
-                message,
-                targets,
-                kind: "test",
-                sent_by: Some(&by.username),
-            })
-            .await?;
-        let report = reports
+            .send_once(&send, &creds, &targets)
+            .await?
             .into_iter()
             .next()
             .ok_or_else(|| internal("test push", "no vendor call was made"))?;
-        let ex = &report.exchange;
-        let (code, reason, message_id, trace_id, bad_reg_ids) = match &ex.outcome {
-            Ok(r) => (
-                Some(r.code.code()),
-                r.reason
-                    .clone()
-                    .or_else(|| r.description.clone())
-                    .unwrap_or_default(),
-                r.message_id.clone(),
-                r.trace_id.clone(),
-                r.bad_regids.clone(),
-            ),
-            Err(e) => (None, e.to_string(), None, None, Vec::new()),
+        let answer = &report.answer;
+        let outcome = match answer.verdict {
+            Verdict::Accepted => PushOutcome::Accepted,
+            Verdict::Refused => PushOutcome::Rejected,
+            Verdict::Transient => PushOutcome::Failed,
         };
-        let outcome = match &ex.outcome {
-            Ok(r) if r.is_ok() => PushOutcome::Accepted,
-            Ok(r) if !r.code.is_transient() => PushOutcome::Rejected,
-            _ => PushOutcome::Failed,
-        };
+        let code = answer.code;
         let object = format!("certificate:{}", cert.id);
         let detail = format!(
             "test push to {} regId(s) · {} · code {}",
-            ex.request.targets,
+            report.call.targets(),
             outcome.as_str(),
             code.map_or_else(|| "none".to_owned(), |c| c.to_string())
         );
@@ -243,21 +217,22 @@ impl Services {
             object: &object,
             detail: &detail,
         };
-        store::audit::insert(&self.db, event, unix_now()).await?;
+        store::audit::insert(&self.db, event, self.clock.now()).await?;
         let (meaning, fix) = meaning_and_fix(code);
         Ok(TestPushResult {
             outcome,
             code,
-            reason,
+            reason: answer.reason.clone(),
             meaning,
             fix,
-            message_id,
-            trace_id,
-            bad_reg_ids,
-            attempts: ex.attempts,
-            latency_ms: ex.latency.as_millis() as i64,
-            request: ex.request.redacted(),
-            targets: ex.request.targets,
+            message_id: answer.message_id.clone(),
+            trace_id: answer.trace_id.clone(),
+            bad_reg_ids: answer.refused.clone(),
+            attempts: 1,
+            retryable: answer.verdict == Verdict::Transient,
+            latency_ms: answer.latency.as_millis() as i64,
+            request: report.call.redacted(),
+            targets: report.call.targets(),
             request_id: report.request_id,
             record_ids: report.record_ids,
             warnings,
@@ -328,14 +303,13 @@ impl Services {
         })?;
         let versions =
             certs::versions(&self.db, row.certificate_id.ok_or(AppError::NotFound)?).await?;
-        let version = serving(&versions, unix_now())
+        let version = serving(&versions, self.clock.now())
             .or(versions.last())
             .ok_or(AppError::NotFound)?;
-        let settings: CertificateSettings = serde_json::from_str(&version.settings)
-            .map_err(|e| internal("stored certificate settings", e))?;
-        let secret = AppSecret::new(self.open(&version.secret)?.expose());
+        let creds = self.dispatcher.credentials(version)?;
+        let secret = AppSecret::new(creds.secret.expose());
         let req = build_trace_status(
-            &self.mipush.base(settings.region.unwrap_or_default()),
+            &self.mipush.base(creds.settings.region.unwrap_or_default()),
             &secret,
             &message_id,
         );
@@ -379,7 +353,7 @@ impl Services {
                 ));
             }
         };
-        let now = unix_now();
+        let now = self.clock.now();
         let start = (now / bucket_secs + 1 - buckets) * bucket_secs;
         let mut out = vec![OutcomeCounts::default(); buckets as usize];
         for (bucket, outcome, n) in

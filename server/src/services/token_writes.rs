@@ -8,7 +8,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::internal;
 use crate::store::StoreError;
-use crate::store::im::{self as store, SessionRow};
+use crate::store::device_tokens;
+use crate::store::sessions::SessionRow;
 
 /// The most reports one commit carries.
 const GROUP_MAX: usize = 512;
@@ -59,9 +60,10 @@ async fn write_groups(db: AnyPool, mut pending: mpsc::Receiver<Pending>) {
         }
         // One report that cannot be written must not fail the others: each on its own.
         for (b, done) in group.drain(..) {
-            let written = store::bind_token(&db, b.certificate_id, &b.token, &b.session, b.now)
-                .await
-                .map_err(AppError::from);
+            let written =
+                device_tokens::bind_token(&db, b.certificate_id, &b.token, &b.session, b.now)
+                    .await
+                    .map_err(AppError::from);
             let _ = done.send(written);
         }
     }
@@ -70,7 +72,7 @@ async fn write_groups(db: AnyPool, mut pending: mpsc::Receiver<Pending>) {
 async fn write_group(db: &AnyPool, group: &[Pending]) -> Result<(), StoreError> {
     let mut tx = db.begin().await.map_err(StoreError::from_sqlx)?;
     for (b, _) in group {
-        store::bind_token(&mut *tx, b.certificate_id, &b.token, &b.session, b.now).await?;
+        device_tokens::bind_token(&mut *tx, b.certificate_id, &b.token, &b.session, b.now).await?;
     }
     tx.commit().await.map_err(StoreError::from_sqlx)
 }

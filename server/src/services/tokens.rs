@@ -4,7 +4,6 @@ use super::{Services, db_err};
 use crate::crypto::{new_api_token, token_digest};
 use crate::store::audit::NewEvent;
 use crate::store::{self, tokens::TokenRow};
-use crate::unix_now;
 
 fn token_view(row: TokenRow) -> TokenView {
     TokenView {
@@ -22,7 +21,7 @@ impl Services {
         let row = store::tokens::by_digest(&self.db, &token_digest(token))
             .await?
             .ok_or(AppError::Unauthenticated)?;
-        store::tokens::touch(&self.db, row.id, unix_now()).await?;
+        store::tokens::touch(&self.db, row.id, self.clock.now()).await?;
         self.active_user(row.user_id).await
     }
 
@@ -36,7 +35,7 @@ impl Services {
         let name = TokenName::parse(name)?;
         let token = new_api_token();
         let prefix: String = token.expose().chars().take(12).collect();
-        let now = unix_now();
+        let now = self.clock.now();
         let mut tx = self.db.begin().await.map_err(db_err)?;
         let row = store::tokens::insert(
             &mut *tx,
@@ -63,7 +62,7 @@ impl Services {
     }
 
     pub async fn revoke_token(&self, by: &UserView, id: i64) -> Result<(), AppError> {
-        let now = unix_now();
+        let now = self.clock.now();
         let mut tx = self.db.begin().await.map_err(db_err)?;
         let row = store::tokens::revoke(&mut *tx, id, by.id, now)
             .await?

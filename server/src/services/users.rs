@@ -4,7 +4,6 @@ use super::{Services, db_err, internal, require, user_view};
 use crate::store::audit::NewEvent;
 use crate::store::users::UserRow;
 use crate::store::{self, StoreError};
-use crate::unix_now;
 
 fn self_change(field: &str) -> AppError {
     AppError::invalid(
@@ -48,7 +47,7 @@ impl Services {
             .hash(password.expose())
             .await
             .map_err(|e| internal("hashing", e))?;
-        let now = unix_now();
+        let now = self.clock.now();
         let mut tx = self.db.begin().await.map_err(db_err)?;
         let row = match store::users::insert(&mut *tx, username.as_str(), &hash, role.as_str(), now)
             .await
@@ -86,7 +85,7 @@ impl Services {
             .hash(password.expose())
             .await
             .map_err(|e| internal("hashing", e))?;
-        let now = unix_now();
+        let now = self.clock.now();
         let mut tx = self.db.begin().await.map_err(db_err)?;
         store::users::mark_set_up(&mut *tx, now).await?;
         let row = match store::users::insert(&mut *tx, username.as_str(), &hash, role.as_str(), now)
@@ -139,7 +138,7 @@ impl Services {
         let target = self.managed_user(by, username, Role::FIELD).await?;
         let role = Role::parse(role)?;
         require(by.role.can_assign(role))?;
-        let now = unix_now();
+        let now = self.clock.now();
         let mut tx = self.db.begin().await.map_err(db_err)?;
         store::users::set_role(&mut *tx, target.id, role.as_str()).await?;
         if store::users::count_active_owners(&mut *tx).await? == 0 {
@@ -163,7 +162,7 @@ impl Services {
         disabled: bool,
     ) -> Result<UserView, AppError> {
         let target = self.managed_user(by, username, "disabled").await?;
-        let now = unix_now();
+        let now = self.clock.now();
         let mut tx = self.db.begin().await.map_err(db_err)?;
         store::users::set_disabled(&mut *tx, target.id, disabled).await?;
         if store::users::count_active_owners(&mut *tx).await? == 0 {

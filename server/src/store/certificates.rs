@@ -1,3 +1,4 @@
+use app::domain::CheckState;
 use sqlx::{Any, Executor, FromRow};
 
 use super::{StoreError, StoreResult};
@@ -21,10 +22,19 @@ pub struct VersionRow {
     pub secret: String,
     pub saved_at: i64,
     pub effective_at: i64,
-    pub check_state: String,
+    #[sqlx(try_from = "String")]
+    pub check_state: CheckState,
     pub check_code: Option<i64>,
     pub check_detail: String,
     pub checked_at: i64,
+}
+
+/// The version that serves pushes at `now`: the newest one due and not refused by the vendor.
+pub fn serving(versions: &[VersionRow], now: i64) -> Option<&VersionRow> {
+    versions
+        .iter()
+        .rev()
+        .find(|v| v.effective_at <= now && v.check_state != CheckState::Invalid)
 }
 
 const CERT_COLUMNS: &str = "id, sdkappid, vendor, unique_key, created_at, updated_at";
@@ -36,7 +46,7 @@ pub struct NewVersion<'a> {
     pub settings: &'a str,
     pub sealed_secret: &'a str,
     pub effective_at: i64,
-    pub check_state: &'a str,
+    pub check_state: CheckState,
     pub check_code: Option<i64>,
     pub check_detail: &'a str,
     pub announced: bool,
@@ -180,7 +190,7 @@ pub async fn insert_version<'e, E: Executor<'e, Database = Any>>(
     .bind(v.sealed_secret)
     .bind(now)
     .bind(v.effective_at)
-    .bind(v.check_state)
+    .bind(v.check_state.as_str())
     .bind(v.check_code)
     .bind(v.check_detail)
     .bind(i64::from(v.announced))

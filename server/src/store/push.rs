@@ -1,3 +1,4 @@
+use app::domain::{PushKind, PushOutcome, SkipReason};
 use sqlx::{Any, Executor, FromRow};
 
 use super::{StoreError, StoreResult};
@@ -8,12 +9,14 @@ pub struct RecordRow {
     pub created_at: i64,
     pub sdkappid: i64,
     pub certificate_id: Option<i64>,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: PushKind,
     pub user_id: Option<String>,
     pub reg_id: String,
     pub title: String,
     pub description: String,
-    pub outcome: String,
+    #[sqlx(try_from = "String")]
+    pub outcome: PushOutcome,
     pub reason: String,
     pub vendor_code: Option<i64>,
     pub message_id: Option<String>,
@@ -34,12 +37,12 @@ const RECORD_COLUMNS: &str = "id, created_at, sdkappid, certificate_id, kind, us
 pub struct NewRecord<'a> {
     pub sdkappid: i64,
     pub certificate_id: Option<i64>,
-    pub kind: &'a str,
+    pub kind: PushKind,
     pub user_id: Option<&'a str>,
     pub reg_id: &'a str,
     pub title: &'a str,
     pub description: &'a str,
-    pub outcome: &'a str,
+    pub outcome: PushOutcome,
     pub reason: &'a str,
     pub vendor_code: Option<i64>,
     pub message_id: Option<&'a str>,
@@ -49,6 +52,49 @@ pub struct NewRecord<'a> {
     pub sent_by: Option<&'a str>,
     pub request_id: Option<i64>,
     pub msg_key: Option<&'a str>,
+}
+
+impl<'a> NewRecord<'a> {
+    /// The one way records start: a push of `kind` to `reg_id` showing `title`/`description`,
+    /// yet without an outcome (skipped) or anything the vendor said; callers fill in the rest
+    /// with struct update syntax.
+    pub fn of(
+        sdkappid: i64,
+        certificate_id: Option<i64>,
+        kind: PushKind,
+        reg_id: &'a str,
+        title: &'a str,
+        description: &'a str,
+    ) -> Self {
+        Self {
+            sdkappid,
+            certificate_id,
+            kind,
+            user_id: None,
+            reg_id,
+            title,
+            description,
+            outcome: PushOutcome::Skipped,
+            reason: "",
+            vendor_code: None,
+            message_id: None,
+            trace_id: None,
+            attempts: 0,
+            latency_ms: 0,
+            sent_by: None,
+            request_id: None,
+            msg_key: None,
+        }
+    }
+
+    /// This push was not sent, for `reason`.
+    pub fn skipped(self, reason: SkipReason) -> Self {
+        Self {
+            outcome: PushOutcome::Skipped,
+            reason: reason.as_str(),
+            ..self
+        }
+    }
 }
 
 pub async fn insert_request<'e, E: Executor<'e, Database = Any>>(
@@ -108,12 +154,12 @@ pub async fn insert_records(
                 .bind(now)
                 .bind(r.sdkappid)
                 .bind(r.certificate_id)
-                .bind(r.kind)
+                .bind(r.kind.as_str())
                 .bind(r.user_id)
                 .bind(r.reg_id)
                 .bind(r.title)
                 .bind(r.description)
-                .bind(r.outcome)
+                .bind(r.outcome.as_str())
                 .bind(r.reason)
                 .bind(r.vendor_code)
                 .bind(r.message_id)
@@ -141,7 +187,7 @@ pub struct RecordFilter {
     pub certificate_id: Option<i64>,
     pub user_id: Option<String>,
     pub reg_id: Option<String>,
-    pub outcome: Option<String>,
+    pub outcome: Option<PushOutcome>,
     pub since: Option<i64>,
     pub until: Option<i64>,
 }
@@ -193,8 +239,8 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
     if let Some(v) = &filter.reg_id {
         q = q.bind(v.clone());
     }
-    if let Some(v) = &filter.outcome {
-        q = q.bind(v.clone());
+    if let Some(v) = filter.outcome {
+        q = q.bind(v.as_str());
     }
     if let Some(v) = filter.since {
         q = q.bind(v);

@@ -1,16 +1,17 @@
 //! Xiaomi Push (MiPush) server API, as documented in `reference/mipush-protocol.md`.
 //!
 //! `request` builds exact HTTP requests (pure), `response` parses every documented answer,
-//! `error` names the result codes, `retry` decides what is worth another attempt, and `client`
-//! puts them on the wire.
+//! `error` names the result codes, `attempt` tells what is worth another attempt, and `client`
+//! puts them on the wire, one attempt at a time.
 
+mod attempt;
 mod client;
 mod error;
 mod region;
 mod request;
 mod response;
-mod retry;
 
+pub use attempt::Attempt;
 pub use client::{Exchange, MiPushClient, TransportError};
 pub use error::ErrorCode;
 pub use region::{Endpoints, Region};
@@ -19,4 +20,3 @@ pub use request::{
     SendToRegIds, build_counters, build_send, build_trace_status,
 };
 pub use response::{MiResponse, ParseError};
-pub use retry::{Attempt, Decision, RetryPolicy};

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use sqlx::Connection;
 
 use crate::on_both_engines;
-use crate::support::{TestApp, assert_error, captured_logs};
+use crate::support::{TestApp, assert_error, captured_logs, eventually};
 
 const CERTS: &str = "/api/v1/apps/1400000001/certificates";
 
@@ -57,21 +57,13 @@ async fn json_of(res: reqwest::Response, status: StatusCode) -> Value {
     res.json().await.unwrap()
 }
 
-/// Polls a certificate until it has `status`; the activation delay in these tests is 1 s.
-async fn wait_for_status(app: &TestApp, id: i64, status: &str) -> Value {
-    let start = Instant::now();
-    loop {
-        let cert = json_of(app.get(&format!("{CERTS}/{id}")).await, StatusCode::OK).await;
-        if cert["status"] == status {
-            return cert;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "still {} after 20 s",
-            cert["status"]
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+/// Moves the server's clock past the activation delay (1 s in these tests), then reads the
+/// certificate, which has `status`.
+async fn after_activation(app: &TestApp, id: i64, status: &str) -> Value {
+    app.clock.advance(1);
+    let cert = json_of(app.get(&format!("{CERTS}/{id}")).await, StatusCode::OK).await;
+    assert_eq!(cert["status"], status, "{cert}");
+    cert
 }
 
 async fn audit_actions(app: &TestApp) -> Vec<String> {
@@ -118,18 +110,17 @@ on_both_engines! {
         assert_eq!(cert["click_intent"], "intent:#Intent;component=com.example.im/.ChatActivity;end");
         assert_eq!(cert["channel_id"], "im_message");
 
-        let effective = wait_for_status(&app, id, "effective").await;
+        let effective = after_activation(&app, id, "effective").await;
         assert_eq!(effective["id"], id);
         let list = json_of(app.get(CERTS).await, StatusCode::OK).await;
         assert_eq!(list.as_array().unwrap().len(), 1);
         assert_eq!(list[0]["status"], "effective");
 
         // The background announcer writes "became effective" once.
-        let start = Instant::now();
-        while !audit_actions(&app).await.contains(&"certificate_effective".to_owned()) {
-            assert!(start.elapsed() < Duration::from_secs(20), "no certificate_effective event");
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        eventually("a certificate_effective event", Duration::from_secs(20), || async {
+            audit_actions(&app).await.contains(&"certificate_effective".to_owned()).then_some(())
+        })
+        .await;
         let actions = audit_actions(&app).await;
         assert_eq!(actions.iter().filter(|a| *a == "certificate_effective").count(), 1);
         assert!(actions.contains(&"certificate_created".to_owned()));
@@ -147,7 +138,7 @@ on_both_engines! {
         let (app_id, secret) = sandbox_credentials(&app, "com.example.im").await;
         let cert = json_of(app.post(CERTS, xiaomi("com.example.im", &app_id, &secret)).await, StatusCode::CREATED).await;
         let id = cert["id"].as_i64().unwrap();
-        wait_for_status(&app, id, "effective").await;
+        after_activation(&app, id, "effective").await;
 
         // What GET answers can be PUT back as is, and then nothing changes.
         let read = json_of(app.get(&format!("{CERTS}/{id}")).await, StatusCode::OK).await;
@@ -164,7 +155,7 @@ on_both_engines! {
         assert_eq!(edited["status"], "pending");
         assert_eq!(edited["previous_version_serving"], true);
         assert_eq!(edited["check"]["state"], "passed", "{edited}");
-        let again = wait_for_status(&app, id, "effective").await;
+        let again = after_activation(&app, id, "effective").await;
         assert_eq!(again["previous_version_serving"], false);
         assert_eq!(again["channel_id"], "im_chat");
         assert!(audit_actions(&app).await.contains(&"certificate_edited".to_owned()));

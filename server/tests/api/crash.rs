@@ -3,12 +3,12 @@
 //! twice); and two instances sharing one PostgreSQL database and one backlog.
 
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::json;
 
 use crate::offline::{count, inject_faults, offline_users, ok, shade, text_msg, v4};
-use crate::support::{Engine, TestApp, fresh_database, new_client, test_dir};
+use crate::support::{Engine, TestApp, eventually, fresh_database, new_client, test_dir};
 
 /// A free port, the same for both runs (the worker's name is host and port).
 fn free_port() -> u16 {
@@ -47,30 +47,23 @@ async fn start(
         .spawn()
         .expect("the pushdesk binary starts");
     let client = new_client();
-    let start = Instant::now();
-    while client
-        .get(format!("http://127.0.0.1:{port}/healthz"))
-        .send()
-        .await
-        .is_err()
-    {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "pushdesk did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let health = format!("http://127.0.0.1:{port}/healthz");
+    eventually(
+        "pushdesk answers /healthz",
+        Duration::from_secs(20),
+        || async { client.get(&health).send().await.ok().map(|_| ()) },
+    )
+    .await;
     Running(child)
 }
 
 /// A client of the instance on `port` (its database at `url`, its files in `dir`).
 fn app_at(port: u16, url: &str, dir: &std::path::Path) -> TestApp {
-    TestApp {
-        base: format!("http://127.0.0.1:{port}"),
-        client: new_client(),
-        database_url: url.to_owned(),
-        dir: dir.to_owned(),
-    }
+    TestApp::remote(
+        format!("http://127.0.0.1:{port}"),
+        url.to_owned(),
+        dir.to_owned(),
+    )
 }
 
 /// Outbox rows not sent yet.
@@ -79,20 +72,12 @@ async fn pending(app: &TestApp) -> i64 {
     count(app, sql).await.0
 }
 
-/// Waits (a minute at most) until no outbox row is left to send.
+/// Waits (a minute at most) until the other processes sent every outbox row.
 async fn wait_until_all_sent(app: &TestApp) {
-    let start = Instant::now();
-    loop {
-        let left = pending(app).await;
-        if left == 0 {
-            return;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "{left} pushes still pending"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually("every push sent", Duration::from_secs(60), || async {
+        (pending(app).await == 0).then_some(())
+    })
+    .await;
 }
 
 /// 10,000 pushes: 2,000 phones, 5 messages (each a vendor call of 1,000 regIds, twice).
@@ -119,21 +104,16 @@ async fn killed_mid_dispatch_and_restarted_delivers_every_push_once(engine: Engi
     }
 
     // The first call is answered and recorded; others are on the wire: kill -9.
-    let start_wait = Instant::now();
-    while count(
-        &app,
-        "SELECT COUNT(*), CAST(0 AS BIGINT) FROM push_records WHERE outcome = 'accepted'",
+    eventually(
+        "a vendor call answered",
+        Duration::from_secs(30),
+        || async {
+            let sql =
+                "SELECT COUNT(*), CAST(0 AS BIGINT) FROM push_records WHERE outcome = 'accepted'";
+            (count(&app, sql).await.0 > 0).then_some(())
+        },
     )
-    .await
-    .0 == 0
-    {
-        assert!(
-            start_wait.elapsed() < Duration::from_secs(30),
-            "no call answered"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    .await;
     process.0.kill().unwrap();
     process.0.wait().unwrap();
     assert!(pending(&app).await > 0, "the kill came after the last call");

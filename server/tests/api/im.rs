@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use server::im::usersig;
+use server::crypto::usersig;
 use sqlx::Connection;
 
 use crate::on_both_engines;
@@ -111,7 +111,7 @@ on_both_engines! {
         assert_eq!(app.post("/sdk/v1/login", login_body.clone()).await.status(), StatusCode::OK);
         assert_eq!(querystate().await["ErrorCode"], 0);
         // The same signatures replayed after their 2 s: refused with Tencent's 70001, nothing done.
-        tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+        app.clock.advance(3);
         let body = assert_error(app.post("/sdk/v1/login", login_body).await,
             StatusCode::UNPROCESSABLE_ENTITY, "invalid", Some("user_sig")).await;
         assert!(body["error"]["message"].as_str().unwrap().contains("70001"), "{body}");

@@ -2,14 +2,14 @@
 //! and reports the regId, and a message to a logged-in user whose app is gone arrives on the
 //! sandbox phone as a MiPush notification — or is recorded as skipped, with the reason.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use server::im::usersig;
+use server::crypto::usersig;
 
 use crate::on_both_engines;
-use crate::support::{ImFixture, TestApp, im_fixture};
+use crate::support::{ImFixture, TestApp, eventually, im_fixture};
 
 async fn fixture(app: &TestApp, devices: usize) -> ImFixture {
     im_fixture(app, devices, Some("im_message")).await
@@ -120,38 +120,20 @@ pub(crate) async fn shade(app: &TestApp, reg_id: &str) -> Vec<Value> {
     app.get(&path).await.json().await.unwrap()
 }
 
-/// Waits for the outbox worker: until the phone shows `n` notifications (20 s at most).
-async fn wait_for_shade(app: &TestApp, reg_id: &str, n: usize) -> Vec<Value> {
-    let start = Instant::now();
-    loop {
-        let items = shade(app, reg_id).await;
-        if items.len() >= n {
-            return items;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "{} of {n} notifications after 20 s",
-            items.len()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+/// Runs the outbox, then reads the phone's shade, which shows `n` notifications or more.
+async fn drained_shade(app: &TestApp, reg_id: &str, n: usize) -> Vec<Value> {
+    app.drain().await;
+    let items = shade(app, reg_id).await;
+    assert!(items.len() >= n, "{} of {n} notifications", items.len());
+    items
 }
 
-/// Waits until `query` finds `n` records: the worker writes them just after the vendor call.
-async fn wait_for_records(app: &TestApp, query: &str, n: usize) -> Vec<Value> {
-    let start = Instant::now();
-    loop {
-        let items = records(app, query).await;
-        if items.len() >= n {
-            return items;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "{} of {n} records after 20 s",
-            items.len()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+/// Runs the outbox, then finds `n` records or more for `query`.
+async fn drained_records(app: &TestApp, query: &str, n: usize) -> Vec<Value> {
+    app.drain().await;
+    let items = records(app, query).await;
+    assert!(items.len() >= n, "{} of {n} records", items.len());
+    items
 }
 
 async fn records(app: &TestApp, query: &str) -> Vec<Value> {
@@ -173,30 +155,25 @@ pub(crate) async fn count(app: &TestApp, sql: &str) -> (i64, i64) {
     sqlx::query_as(sql).fetch_one(&mut db).await.unwrap()
 }
 
-/// Waits until the sandbox delivered `n` notifications and `n` accepted pushes are recorded
-/// (60 s at most): (vendor calls accepted, devices delivered to), as MiPush's side counts them.
-pub(crate) async fn wait_for_deliveries(app: &TestApp, n: i64) -> (i64, i64) {
-    let start = Instant::now();
-    loop {
-        let (calls, delivered) = count(
-            app,
-            "SELECT COUNT(*), CAST(COALESCE(SUM(delivered), 0) AS BIGINT) FROM sandbox_messages",
-        )
-        .await;
-        let (recorded, _) = count(
-            app,
-            "SELECT COUNT(*), CAST(0 AS BIGINT) FROM push_records WHERE outcome = 'accepted'",
-        )
-        .await;
-        if delivered >= n && recorded >= n {
-            return (calls, delivered);
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "{delivered} of {n} after 60 s"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+/// Runs the outbox, then checks that the sandbox delivered `n` notifications and `n` accepted
+/// pushes are recorded: (vendor calls accepted, devices delivered to), as MiPush's side counts.
+pub(crate) async fn drained_deliveries(app: &TestApp, n: i64) -> (i64, i64) {
+    app.drain().await;
+    let (calls, delivered) = count(
+        app,
+        "SELECT COUNT(*), CAST(COALESCE(SUM(delivered), 0) AS BIGINT) FROM sandbox_messages",
+    )
+    .await;
+    let (recorded, _) = count(
+        app,
+        "SELECT COUNT(*), CAST(0 AS BIGINT) FROM push_records WHERE outcome = 'accepted'",
+    )
+    .await;
+    assert!(
+        delivered >= n && recorded >= n,
+        "{delivered} delivered, {recorded} recorded of {n}"
+    );
+    (calls, delivered)
 }
 
 type Socket =
@@ -232,17 +209,18 @@ async fn next_frame(socket: &mut Socket) -> Value {
     }
 }
 
-/// Waits until querystate reports `status` for the user (10 s at most).
+/// Waits until querystate reports `status` for the user (10 s at most): the server notices a
+/// connection open or close on its own task.
 async fn wait_for_state(app: &TestApp, f: &ImFixture, user: &str, status: &str) {
-    let start = Instant::now();
-    loop {
-        let state = v4(app, f, "openim/querystate", json!({"To_Account": [user]})).await;
-        if state["QueryResult"][0]["Status"] == status {
-            return;
-        }
-        assert!(start.elapsed() < Duration::from_secs(10), "{state}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually(
+        &format!("{user} is {status}"),
+        Duration::from_secs(10),
+        || async {
+            let state = v4(app, f, "openim/querystate", json!({"To_Account": [user]})).await;
+            (state["QueryResult"][0]["Status"] == status).then_some(())
+        },
+    )
+    .await;
 }
 
 pub(crate) fn ok(v: &Value) {
@@ -262,7 +240,7 @@ on_both_engines! {
         ok(&sent);
         let key = sent["MsgKey"].as_str().unwrap().to_owned();
         assert!(key.ends_with(&format!("_1001_{}", sent["MsgTime"])), "{key}");
-        let shown = wait_for_shade(&app, &f.reg_ids[0], 1).await;
+        let shown = drained_shade(&app, &f.reg_ids[0], 1).await;
         assert_eq!(shown[0]["title"], "a new message");
         assert_eq!(shown[0]["description"], "你好，离线的 alice");
         assert_eq!(shown[0]["channel_id"], "im_message");
@@ -272,7 +250,7 @@ on_both_engines! {
         custom["OfflinePushInfo"] = json!({"PushFlag": 0, "Title": "Bob", "Desc": "sent you a photo",
             "Ext": "{\"chat\":\"bob\"}", "AndroidInfo": {"XiaoMiChannelID": "im_chat"}});
         ok(&v4(&app, &f, "openim/sendmsg", custom).await);
-        let shown = wait_for_shade(&app, &f.reg_ids[0], 2).await;
+        let shown = drained_shade(&app, &f.reg_ids[0], 2).await;
         assert_eq!(shown[0]["title"], "Bob");
         assert_eq!(shown[0]["description"], "sent you a photo");
         assert_eq!(shown[0]["channel_id"], "im_chat");
@@ -287,7 +265,7 @@ on_both_engines! {
         // The same message again within 120 s: the same MsgKey, no second notification.
         let again = v4(&app, &f, "openim/sendmsg", text_msg("alice", "你好，离线的 alice", 1001)).await;
         assert_eq!(again["MsgKey"], key.as_str());
-        let accepted = wait_for_records(&app, "outcome=accepted&user_id=alice", 2).await;
+        let accepted = drained_records(&app, "outcome=accepted&user_id=alice", 2).await;
         assert_eq!(accepted.len(), 2, "{accepted:?}");
         assert_eq!(accepted[1]["msg_key"], key.as_str());
         assert_eq!(accepted[0]["kind"], "offline");
@@ -298,7 +276,7 @@ on_both_engines! {
             json!({"certificate_id": f.certificate_id, "user_id": "alice", "description": "to alice's phone"})).await.json().await.unwrap();
         assert_eq!(test["code"], 0, "{test}");
         assert_eq!(test["targets"], 1);
-        assert_eq!(wait_for_shade(&app, &f.reg_ids[0], 3).await[0]["description"], "to alice's phone");
+        assert_eq!(drained_shade(&app, &f.reg_ids[0], 3).await[0]["description"], "to alice's phone");
         let res = app.post("/api/v1/apps/1400000001/test-push",
             json!({"certificate_id": f.certificate_id, "user_id": "bob", "description": "bob has no phone"})).await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -345,7 +323,7 @@ on_both_engines! {
         let path = format!("/sandbox/mipush/devices/{}", form_urlencoded::byte_serialize(f.reg_ids[0].as_bytes()).collect::<String>());
         assert!(app.client.delete(app.url(&path)).send().await.unwrap().status().is_success());
         ok(&v4(&app, &f, "openim/sendmsg", text_msg("alice", "to an uninstalled app", 5001)).await);
-        let rejected = wait_for_records(&app, "outcome=rejected", 1).await;
+        let rejected = drained_records(&app, "outcome=rejected", 1).await;
         assert_eq!(rejected[0]["code"], 20301);
         // The next message does not try it again, and says why.
         ok(&v4(&app, &f, "openim/sendmsg", text_msg("alice", "again", 5002)).await);
@@ -354,7 +332,7 @@ on_both_engines! {
         let res = app.post("/sdk/v1/push-token", json!({"session": session, "business_id": f.certificate_id, "token": f.reg_ids[0]})).await;
         assert_eq!(res.status(), StatusCode::NO_CONTENT);
         ok(&v4(&app, &f, "openim/sendmsg", text_msg("alice", "after reporting again", 5003)).await);
-        wait_for_records(&app, "outcome=rejected", 2).await;
+        drained_records(&app, "outcome=rejected", 2).await;
     }
 
     #[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "0")]
@@ -379,7 +357,7 @@ on_both_engines! {
         socket.close(None).await.unwrap();
         wait_for_state(&app, &f, "alice", "PushOnline").await;
         ok(&v4(&app, &f, "openim/sendmsg", text_msg("alice", "while killed", 6002)).await);
-        assert_eq!(wait_for_shade(&app, &f.reg_ids[0], 1).await[0]["description"], "while killed");
+        assert_eq!(drained_shade(&app, &f.reg_ids[0], 1).await[0]["description"], "while killed");
 
         // Opened again: what came while away arrives in-band too, and only that.
         let mut socket = connect(&app, &session).await;
@@ -415,8 +393,8 @@ on_both_engines! {
         ok(&v4(&app, &f, "im_open_login_svc/multiaccount_import", json!({"Accounts": ["alice", "bob"]})).await);
         let session = login(&app, &f, "alice", &f.reg_ids[0]).await;
         let first = v4(&app, &f, "openim/sendmsg", text_msg("alice", "before logout", 7001)).await;
-        wait_for_shade(&app, &f.reg_ids[0], 1).await;
-        wait_for_records(&app, "outcome=accepted", 1).await;
+        drained_shade(&app, &f.reg_ids[0], 1).await;
+        drained_records(&app, "outcome=accepted", 1).await;
         app.post("/sdk/v1/logout", json!({"session": session})).await;
         let second = v4(&app, &f, "openim/sendmsg", text_msg("alice", "after logout", 7002)).await;
 
@@ -475,7 +453,7 @@ on_both_engines! {
         let mut body = text_msg("x", "to all 2,500", 8001);
         body["To_Account"] = json!(users);
         ok(&v4(&app, &f, "openim/batchsendmsg", body).await);
-        let (calls, delivered) = wait_for_deliveries(&app, 2500).await;
+        let (calls, delivered) = drained_deliveries(&app, 2500).await;
         assert_eq!(calls, 3, "1000 + 1000 + 500 regIds");
         assert_eq!(delivered, 2500);
         let (records, devices) = count(&app, "SELECT COUNT(*), COUNT(DISTINCT reg_id) FROM push_records WHERE outcome = 'accepted'").await;
@@ -492,7 +470,7 @@ on_both_engines! {
         let mut body = text_msg("x", "through the outage", 9001);
         body["To_Account"] = json!(users);
         ok(&v4(&app, &f, "openim/batchsendmsg", body).await);
-        let (_, delivered) = wait_for_deliveries(&app, 20).await;
+        let (_, delivered) = drained_deliveries(&app, 20).await;
         assert_eq!(delivered, 20);
         let (failed, _) = count(&app, "SELECT COUNT(*), CAST(0 AS BIGINT) FROM push_records WHERE outcome = 'failed' AND attempts = 5").await;
         assert_eq!(failed, 20, "the first round gave up after the policy's 5 attempts");
@@ -514,7 +492,7 @@ on_both_engines! {
         let mut body = text_msg("x", "through the timeouts", 9101);
         body["To_Account"] = json!(users);
         ok(&v4(&app, &f, "openim/batchsendmsg", body).await);
-        let (_, delivered) = wait_for_deliveries(&app, 10).await;
+        let (_, delivered) = drained_deliveries(&app, 10).await;
         assert_eq!(delivered, 10);
         // One vendor call for the 10 devices, answered at its 4th attempt: nothing twice.
         let (accepted, attempts) = count(&app, "SELECT COUNT(*), CAST(MAX(attempts) AS BIGINT) FROM push_records WHERE outcome = 'accepted'").await;
@@ -547,10 +525,10 @@ on_both_engines! {
         let sent = v4(&app, &f, "openim/batchsendmsg", body).await;
         ok(&sent);
         assert_eq!(sent["ErrorList"], json!([{"To_Account": "nobody", "ErrorCode": 90012}]));
-        wait_for_shade(&app, &f.reg_ids[0], 1).await;
-        wait_for_shade(&app, &f.reg_ids[1], 1).await;
+        drained_shade(&app, &f.reg_ids[0], 1).await;
+        drained_shade(&app, &f.reg_ids[1], 1).await;
         // Identical content to two devices of one certificate: one vendor call, one MsgKey.
-        let r = wait_for_records(&app, "outcome=accepted", 2).await;
+        let r = drained_records(&app, "outcome=accepted", 2).await;
         assert_eq!(r[0]["request_id"], r[1]["request_id"]);
         assert_eq!(r[0]["msg_key"], sent["MsgKey"]);
         assert_eq!(r[1]["msg_key"], sent["MsgKey"]);

@@ -9,7 +9,7 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
 use serde_json::{Value, json};
-use server::im::usersig;
+use server::crypto::usersig;
 use server::vendors::mipush::MiResponse;
 
 use crate::on_both_engines;

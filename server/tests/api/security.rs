@@ -5,7 +5,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::offline::{offline_users, ok, text_msg, v4, wait_for_deliveries};
+use crate::offline::{drained_deliveries, offline_users, ok, text_msg, v4};
 use crate::on_both_engines;
 use crate::support::{OWNER, TestApp, captured_logs, im_fixture};
 
@@ -113,7 +113,7 @@ on_both_engines! {
         ok(&sent);
         seen.push_str(&sent.to_string());
         seen.push_str(&v4(&app, &f, "openim/querystate", json!({"To_Account": users})).await.to_string());
-        wait_for_deliveries(&app, 3).await;
+        drained_deliveries(&app, 3).await;
         let test_push = json!({"certificate_id": f.certificate_id, "reg_ids": [f.reg_ids[0]], "description": "hi"});
         seen.push_str(&app.post("/api/v1/apps/1400000001/test-push", test_push).await.text().await.unwrap());
 

@@ -1,9 +1,14 @@
 use std::collections::HashMap;
+use std::future::Future;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
+use server::clock::Clock;
 use server::config::Settings;
+use server::dispatch::Dispatcher;
 use server::startup::Application;
 use sqlx::Connection;
 
@@ -18,6 +23,35 @@ pub struct TestApp {
     pub client: Client,
     pub database_url: String,
     pub dir: PathBuf,
+    /// The server's clock: a test moves it forward instead of sleeping.
+    pub clock: Clock,
+    /// The server's push pipeline, for a server in this process; its outbox worker is off, so
+    /// the test runs it with [`TestApp::drain`].
+    pub dispatcher: Option<Arc<Dispatcher>>,
+}
+
+/// The name tests claim outbox rows under.
+const TEST_WORKER: &str = "test";
+
+/// Polls `check` until it gives a value, for `limit` at most: only where the wait is real (a
+/// second process, a browser, a background task's tick), never for work a test can drive.
+pub async fn eventually<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(
+            start.elapsed() < limit,
+            "{what}: not so after {} s",
+            limit.as_secs()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 pub const OWNER: &str = "owner";
@@ -107,6 +141,8 @@ pub fn settings_with(
             "LEPTOS_SITE_ROOT",
             std::env::var("PUSHDESK_SITE_ROOT").unwrap_or_else(|_| "../target/site".into()),
         ),
+        // Tests run the outbox themselves (`TestApp::drain`).
+        ("PUSHDESK_OUTBOX_WORKER", "0".to_owned()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
@@ -121,14 +157,15 @@ pub fn settings_with(
 pub async fn spawn_app_with(engine: Engine, extra: &[(&str, &str)]) -> TestApp {
     let dir = test_dir();
     let database_url = fresh_database(engine, &dir).await;
-    let app = Application::build(settings_with(&database_url, &dir, extra))
+    let clock = Clock::system();
+    let app = Application::build_with_clock(settings_with(&database_url, &dir, extra), clock)
         .await
         .unwrap();
     serve(app, database_url, dir)
 }
 
 pub async fn spawn_on(database_url: String, dir: PathBuf) -> TestApp {
-    let app = Application::build(settings(&database_url, &dir))
+    let app = Application::build_with_clock(settings(&database_url, &dir), Clock::system())
         .await
         .unwrap();
     serve(app, database_url, dir)
@@ -137,12 +174,15 @@ pub async fn spawn_on(database_url: String, dir: PathBuf) -> TestApp {
 fn serve(app: Application, database_url: String, dir: PathBuf) -> TestApp {
     capture_logs();
     let base = format!("http://{}", app.addr());
+    let services = app.state().services.clone();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         base,
         client: new_client(),
         database_url,
         dir,
+        clock: services.clock().clone(),
+        dispatcher: Some(services.dispatcher()),
     }
 }
 
@@ -156,8 +196,38 @@ pub fn new_client() -> Client {
 }
 
 impl TestApp {
+    /// A client of a server in another process.
+    pub fn remote(base: String, database_url: String, dir: PathBuf) -> Self {
+        Self {
+            base,
+            client: new_client(),
+            database_url,
+            dir,
+            clock: Clock::system(),
+            dispatcher: None,
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// Runs the outbox until nothing is left to send, moving the clock over each retry's
+    /// backoff instead of waiting it out. Returns the outbox rows handled.
+    pub async fn drain(&self) -> usize {
+        let dispatcher = self
+            .dispatcher
+            .as_ref()
+            .expect("drain() drives a server in this process");
+        let mut handled = 0;
+        loop {
+            handled += dispatcher.drain(TEST_WORKER).await.unwrap();
+            match dispatcher.next_due().await.unwrap() {
+                // A row is claimed once its time is past.
+                Some(due) => self.clock.advance((due - self.clock.now() + 1).max(1)),
+                None => return handled,
+            }
+        }
     }
 
     pub async fn post(&self, path: &str, body: Value) -> Response {
@@ -221,10 +291,19 @@ impl TestApp {
     /// Another browser: its own cookies, same server.
     pub fn other_client(&self) -> TestApp {
         TestApp {
-            base: self.base.clone(),
             client: new_client(),
+            ..self.clone_handles()
+        }
+    }
+
+    fn clone_handles(&self) -> TestApp {
+        TestApp {
+            base: self.base.clone(),
+            client: self.client.clone(),
             database_url: self.database_url.clone(),
             dir: self.dir.clone(),
+            clock: self.clock.clone(),
+            dispatcher: self.dispatcher.clone(),
         }
     }
 

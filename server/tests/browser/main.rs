@@ -700,7 +700,7 @@ async fn v4_answer(
     command: &str,
     body: serde_json::Value,
 ) -> serde_json::Value {
-    let sig = server::im::usersig::generate(
+    let sig = server::crypto::usersig::generate(
         1_400_000_001,
         key,
         "administrator",

@@ -196,7 +196,7 @@ async fn fixture(server: &Server) -> Fixture {
 
 impl Fixture {
     fn v4_url(&self, api: &str) -> String {
-        let sig = server::im::usersig::generate(
+        let sig = server::crypto::usersig::generate(
             self.sdkappid,
             &self.key,
             "administrator",
@@ -322,7 +322,7 @@ async fn phones(f: &Fixture, from: usize, n: usize) -> Vec<Phone> {
                 .json()
                 .await
                 .unwrap();
-            let sig = server::im::usersig::generate(
+            let sig = server::crypto::usersig::generate(
                 sdkappid,
                 &key,
                 &user,

@@ -1,10 +1,11 @@
-//! Puts prepared requests on the wire and runs the retry policy.
+//! Puts prepared requests on the wire: one attempt each. Whether and when to try again is the
+//! pipeline's retry policy (`crate::dispatch::policy`), never a wait in here.
 
 use std::time::{Duration, Instant};
 
 use super::{
-    AppSecret, Attempt, Decision, Endpoints, MiResponse, PreparedRequest, Region, RetryPolicy,
-    SendToRegIds, build_counters, build_send, build_trace_status,
+    AppSecret, Endpoints, MiResponse, PreparedRequest, Region, SendToRegIds, build_counters,
+    build_send, build_trace_status,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -19,14 +20,11 @@ pub enum TransportError {
     Unreadable(String),
 }
 
-/// One request's story: what was sent, what came back, how many tries, how long.
+/// One attempt's story: what was sent, what came back, how long it took.
 #[derive(Debug, Clone)]
 pub struct Exchange {
     pub request: PreparedRequest,
     pub outcome: Result<MiResponse, TransportError>,
-    pub attempts: u32,
-    /// The attempts that failed and were tried again.
-    pub retried: Vec<Attempt>,
     pub latency: Duration,
 }
 
@@ -34,11 +32,10 @@ pub struct Exchange {
 pub struct MiPushClient {
     http: reqwest::Client,
     endpoints: Endpoints,
-    policy: RetryPolicy,
 }
 
 impl MiPushClient {
-    pub fn new(endpoints: Endpoints, timeout: Duration, policy: RetryPolicy) -> Self {
+    pub fn new(endpoints: Endpoints, timeout: Duration) -> Self {
         crate::install_tls_provider();
         let http = reqwest::Client::builder()
             .timeout(timeout)
@@ -46,11 +43,7 @@ impl MiPushClient {
             .user_agent(concat!("pushdesk/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("a plain reqwest client builds");
-        Self {
-            http,
-            endpoints,
-            policy,
-        }
+        Self { http, endpoints }
     }
 
     pub fn base(&self, region: Region) -> String {
@@ -78,51 +71,18 @@ impl MiPushClient {
         MiResponse::parse(&body).map_err(|e| TransportError::Unreadable(e.to_string()))
     }
 
-    /// Attempts under the retry policy, sleeping between them. For callers that may wait (the
-    /// dispatcher, tests); a page request should make one attempt and leave retries to the queue.
-    pub async fn execute_with_retries(&self, req: PreparedRequest) -> Exchange {
+    /// One attempt, timed.
+    pub async fn exchange(&self, request: PreparedRequest) -> Exchange {
         let start = Instant::now();
-        let mut attempt = 0;
-        let mut retried = Vec::new();
-        loop {
-            attempt += 1;
-            let outcome = self.execute(&req).await;
-            let seen = match &outcome {
-                Ok(r) => Attempt::Answered {
-                    status: 200,
-                    code: Some(r.code),
-                },
-                Err(TransportError::Timeout) => Attempt::Timeout,
-                Err(TransportError::Connect(_)) => Attempt::ConnectionFailed,
-                Err(TransportError::Http { status, .. }) => Attempt::Answered {
-                    status: *status,
-                    code: None,
-                },
-                Err(TransportError::Unreadable(_)) => Attempt::Answered {
-                    status: 200,
-                    code: None,
-                },
-            };
-            match self.policy.decide(seen, attempt, jitter()) {
-                Decision::Retry { after } => {
-                    tracing::warn!(url = %req.url, attempt, ?after, "MiPush attempt failed; retrying");
-                    retried.push(seen);
-                    tokio::time::sleep(after).await;
-                }
-                Decision::Done | Decision::GiveUp => {
-                    return Exchange {
-                        request: req,
-                        outcome,
-                        attempts: attempt,
-                        retried,
-                        latency: start.elapsed(),
-                    };
-                }
-            }
+        let outcome = self.execute(&request).await;
+        Exchange {
+            request,
+            outcome,
+            latency: start.elapsed(),
         }
     }
 
-    /// A notification to regIds, in calls of at most 1000, each under the retry policy.
+    /// A notification to regIds, in calls of at most 1000, one attempt each.
     pub async fn send(
         &self,
         region: Region,
@@ -131,14 +91,14 @@ impl MiPushClient {
     ) -> Vec<Exchange> {
         let mut out = Vec::new();
         for req in build_send(&self.base(region), secret, send) {
-            out.push(self.execute_with_retries(req).await);
+            out.push(self.exchange(req).await);
         }
         out
     }
 
     pub async fn trace_status(&self, region: Region, secret: &AppSecret, msg_id: &str) -> Exchange {
         let req = build_trace_status(&self.base(region), secret, msg_id);
-        self.execute_with_retries(req).await
+        self.exchange(req).await
     }
 
     pub async fn counters(
@@ -156,7 +116,7 @@ impl MiPushClient {
             start_date,
             end_date,
         );
-        self.execute_with_retries(req).await
+        self.exchange(req).await
     }
 }
 
@@ -168,12 +128,4 @@ fn classify(e: reqwest::Error) -> TransportError {
     } else {
         TransportError::Unreadable(e.to_string())
     }
-}
-
-/// A number in `[0, 1)` that differs between calls; jitter needs spread, not secrecy.
-fn jitter() -> f64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(Instant::now().elapsed().as_nanos());
-    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
 }

@@ -14,11 +14,11 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use tokio::sync::broadcast::{self, error::RecvError};
 
-use crate::http::AppState;
-use crate::http::api_v1::{ApiError, ApiLocale, Body};
+use super::AppState;
+use super::extract::{ApiError, ApiLocale, Body, Scalar};
 use crate::services::Services;
 use crate::services::im::{Connection, INBOX_BATCH, Inbox, ONLINE_LEASE};
-use crate::store::im::SessionRow;
+use crate::store::sessions::SessionRow;
 
 /// How often a connection looks at the database for what another instance changed.
 const POLL: Duration = Duration::from_secs(2);
@@ -31,20 +31,8 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(logout))
 }
 
-/// A number or its text: SDKAppIDs and certificate IDs come either way.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Scalar {
-    Number(i64),
-    Text(String),
-}
-
 fn text(v: Option<Scalar>) -> String {
-    match v {
-        Some(Scalar::Number(n)) => n.to_string(),
-        Some(Scalar::Text(s)) => s,
-        None => String::new(),
-    }
+    v.map(Scalar::text).unwrap_or_default()
 }
 
 #[derive(Deserialize, Default)]

@@ -11,12 +11,47 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use super::RestError;
-use crate::http::AppState;
-use crate::services::{OfflinePush, OutgoingMessage};
+use super::AppState;
+use crate::services::{ImError, OfflinePush, OutgoingMessage};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/{service}/{command}", post(call))
+}
+
+/// A `/v4` refusal: Tencent's code and text, answered as HTTP 200 with `ActionStatus: FAIL`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RestError {
+    code: i64,
+    info: String,
+}
+
+impl RestError {
+    fn new(code: i64, info: impl Into<String>) -> Self {
+        Self {
+            code,
+            info: info.into(),
+        }
+    }
+}
+
+impl From<ImError> for RestError {
+    fn from(e: ImError) -> Self {
+        Self::new(tencent_code(&e), e.to_string())
+    }
+}
+
+/// Tencent's code for each refusal (the table is in docs/tencent-rest-v4.md).
+fn tencent_code(e: &ImError) -> i64 {
+    match e {
+        ImError::UnknownApp => 60006,
+        ImError::NotAdministrator => 60010,
+        ImError::UserSig(sig) => sig.code(),
+        ImError::InvalidUserId | ImError::ProfileTooLong => 70402,
+        ImError::UnknownAccount => 70107,
+        ImError::UnknownSender => 90008,
+        ImError::UnknownReceiver => 90012,
+        ImError::Internal => 70500,
+    }
 }
 
 /// Tencent refuses a message body (`MsgBody`) over 8 KB (93000); the receiver list does not count.
@@ -181,7 +216,8 @@ async fn run(
                 .iter()
                 .filter_map(|a| {
                     a.error
-                        .map(|code| json!({"To_Account": a.to_account, "ErrorCode": code}))
+                        .as_ref()
+                        .map(|e| json!({"To_Account": a.to_account, "ErrorCode": tencent_code(e)}))
                 })
                 .collect();
             Ok(json!({ "MsgKey": key.unwrap_or_default(), "ErrorList": errors }))
