@@ -75,7 +75,7 @@ impl Vendor {
     }
 
     /// The form fields of this vendor's certificate, in the order the console asks for them
-    /// (the Tencent IM console's, `reference/mipush-protocol.md` §7.1).
+    /// (the Tencent IM console's, `docs/mipush-server-api.md` §7.1).
     pub fn fields(self) -> &'static [&'static str] {
         use field::*;
         match self {

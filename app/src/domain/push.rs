@@ -1,5 +1,5 @@
 //! Test pushes and push records: what a developer may send, checked against MiPush's documented
-//! limits (`reference/mipush-protocol.md` §2.2) before anything goes out, and what was recorded.
+//! limits (`docs/mipush-server-api.md` §2.2) before anything goes out, and what was recorded.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,4 @@
-//! Xiaomi Push (MiPush) server API, as documented in `reference/mipush-protocol.md`.
+//! Xiaomi Push (MiPush) server API, as documented in `docs/mipush-server-api.md`.
 //!
 //! `request` builds exact HTTP requests (pure), `response` parses every documented answer,
 //! `error` names the result codes, `attempt` tells what is worth another attempt, and `client`

@@ -1,5 +1,5 @@
 //! Our MiPush client against the sandbox over real HTTP, and the sandbox against the rules of
-//! reference/mipush-protocol.md (requests built here by hand, not by the client).
+//! docs/mipush-server-api.md §2–§4 and §8 (requests built here by hand, not by the client).
 
 use std::time::Duration;
 

@@ -1,4 +1,4 @@
-//! Xiaomi Push (MiPush) server result codes, from §3.4 of `reference/mipush-protocol.md`.
+//! Xiaomi Push (MiPush) server result codes, from §3.4 of `docs/mipush-server-api.md`.
 //!
 //! The texts follow Xiaomi's own `description` strings where the official table has them, so a
 //! code shown next to the vendor's reply reads the same.
@@ -8,7 +8,7 @@ use std::fmt;
 use serde::de::{self, Unexpected, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// A MiPush result code (§3.4 of reference/mipush-protocol.md).
+/// A MiPush result code (§3.4 of docs/mipush-server-api.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
     /// -1 — 未知错误 / Unknown error.
