@@ -178,7 +178,7 @@ impl Dispatcher {
                 tx.commit().await?;
                 written
             };
-            self.count(vendor, mine.len(), &answer);
+            self.count(vendor, mine, &answer);
             reports.push(CallReport {
                 call,
                 answer,
@@ -251,9 +251,10 @@ impl Dispatcher {
         Ok((request_id, record_ids))
     }
 
-    fn count(&self, vendor: Vendor, targets: usize, answer: &Answer) {
-        for _ in 0..targets {
-            let outcome = outcome_of(answer, "").0;
+    /// Counts each target's outcome for `/metrics`.
+    fn count(&self, vendor: Vendor, targets: &[Target], answer: &Answer) {
+        for t in targets {
+            let (outcome, _) = outcome_of(answer, &t.reg_id);
             self.metrics
                 .count_push(vendor.as_str(), outcome, answer.code);
         }
@@ -414,7 +415,7 @@ impl Dispatcher {
                 self.metrics
                     .count_retried(vendor.as_str(), [answer.label.clone()]);
             } else {
-                self.count(vendor, mine.len(), &answer);
+                self.count(vendor, mine, &answer);
             }
         }
         Ok(())

@@ -229,18 +229,29 @@ on_both_engines! {
     }
 
     #[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "0")]
-    async fn a_retry_after_a_vendor_5xx_shows_one_notification_and_two_attempts(app) {
+    async fn a_vendor_5xx_is_one_attempt_that_offers_a_retry_and_the_retry_shows_one_notification(app) {
         let f = fixture(&app).await;
         let reg = device(&app, &f).await;
         let res = app.put(&format!("/sandbox/mipush/apps/{}/faults", f.app_id), json!({"fail_next": 1, "fail_status": 503})).await;
         assert!(res.status().is_success());
-        let result = ok(app.post(PUSH, json!({"certificate_id": f.certificate_id, "reg_ids": [reg], "description": "after a 503"})).await).await;
+        let body = json!({"certificate_id": f.certificate_id, "reg_ids": [reg], "description": "after a 503", "notify_id": 42});
+        // One attempt inside the request: the 503 is the answer, and it says a retry may work.
+        let failed = ok(app.post(PUSH, body.clone()).await).await;
+        assert_eq!(failed["outcome"], "failed", "{failed}");
+        assert_eq!(failed["code"], Value::Null);
+        assert_eq!(failed["attempts"], 1);
+        assert_eq!(failed["retryable"], true);
+        assert!(failed["reason"].as_str().unwrap().contains("503"), "{failed}");
+        assert!(shade(&app, &reg).await.is_empty());
+        // Sending again is the retry.
+        let result = ok(app.post(PUSH, body).await).await;
         assert_eq!(result["code"], 0, "{result}");
-        assert_eq!(result["attempts"], 2);
+        assert_eq!((result["attempts"].as_i64(), result["retryable"].as_bool()), (Some(1), Some(false)));
         assert_eq!(shade(&app, &reg).await.len(), 1);
         let page = ok(app.get(RECORDS).await).await;
-        assert_eq!(page["items"][0]["attempts"], 2);
         assert_eq!(page["items"][0]["outcome"], "accepted");
+        assert_eq!(page["items"][1]["outcome"], "failed");
+        assert_eq!(page["items"][1]["attempts"], 1);
     }
 
     async fn a_pending_certificate_and_a_viewer_are_refused(app) {
