@@ -6,6 +6,7 @@ pub mod apps;
 pub mod audit;
 pub mod certificates;
 pub mod im;
+mod migrations;
 pub mod outbox;
 pub mod push;
 pub mod sandbox;
@@ -98,6 +99,9 @@ impl Database {
                 .connect_with(options)
                 .await
                 .with_context(|| format!("opening SQLite database {}", file.display()))?;
+            migrations::repair(migrations::Target::Sqlite(&pool), &SQLITE_MIGRATIONS)
+                .await
+                .context("repairing edited SQLite migrations")?;
             SQLITE_MIGRATIONS
                 .run(&pool)
                 .await
@@ -110,6 +114,9 @@ impl Database {
                 .connect(url)
                 .await
                 .context("connecting to PostgreSQL")?;
+            migrations::repair(migrations::Target::Postgres(&pool), &POSTGRES_MIGRATIONS)
+                .await
+                .context("repairing edited PostgreSQL migrations")?;
             POSTGRES_MIGRATIONS
                 .run(&pool)
                 .await
