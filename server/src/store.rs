@@ -8,6 +8,7 @@ pub mod audit;
 pub mod certificates;
 pub mod device_tokens;
 pub mod messages;
+mod migrations;
 pub mod outbox;
 pub mod push;
 pub mod sandbox;
@@ -112,6 +113,9 @@ impl Database {
                 .connect_with(options)
                 .await
                 .with_context(|| format!("opening SQLite database {}", file.display()))?;
+            migrations::repair(migrations::Target::Sqlite(&pool), &SQLITE_MIGRATIONS)
+                .await
+                .context("repairing edited SQLite migrations")?;
             SQLITE_MIGRATIONS
                 .run(&pool)
                 .await
@@ -124,6 +128,9 @@ impl Database {
                 .connect(url)
                 .await
                 .context("connecting to PostgreSQL")?;
+            migrations::repair(migrations::Target::Postgres(&pool), &POSTGRES_MIGRATIONS)
+                .await
+                .context("repairing edited PostgreSQL migrations")?;
             POSTGRES_MIGRATIONS
                 .run(&pool)
                 .await

@@ -7,6 +7,7 @@ mod certificates;
 mod cli;
 mod crash;
 mod im;
+mod migrations;
 mod mipush;
 mod offline;
 mod outage;
