@@ -1,5 +1,5 @@
-//! Server functions, one file per resource. Each body wires: who is asking, one call into the
-//! [`Backend`] the server provides, the answer.
+//! Server functions, one file per resource. Each body wires: who is asking, the ids parsed, one
+//! call into the resource's backend trait the server provides, the answer.
 
 pub mod apps;
 pub mod audit;
@@ -14,7 +14,11 @@ pub mod users;
 #[cfg(feature = "ssr")]
 mod backend;
 #[cfg(feature = "ssr")]
-pub use backend::{Backend, ClientInfo, SESSION_USER_KEY};
+pub use backend::{
+    AppsBackend, AuditBackend, AuthBackend, Backend, CertificatesBackend, ClientInfo,
+    DiagnoseBackend, PhoneBackend, PushBackend, SESSION_USER_KEY, SandboxBackend, TokensBackend,
+    UsersBackend,
+};
 
 #[cfg(feature = "ssr")]
 pub(crate) use context::{answer, as_user, backend, from_html_form, session};

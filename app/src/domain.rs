@@ -19,7 +19,9 @@ pub use diagnosis::{
     MessagePush, MessageTrace, Verdict,
 };
 pub use error::{AppError, FieldError, Rule};
-pub use names::{AppName, PackageName, Password, Sdkappid, TokenName, Username};
+pub use names::{
+    AppName, CertificateId, PackageName, Password, RecordId, Sdkappid, TokenName, Username,
+};
 pub use platform::Platform;
 pub use push::{
     DEFAULT_TITLE, PushKind, PushOutcome, PushRecordQuery, PushTarget, PushWarning, SkipReason,

@@ -1,6 +1,7 @@
 //! `pushdesk [serve]`, `pushdesk admin create <username> [--role R]` (password on stdin),
 //! `pushdesk token create <username> [--name N]` (prints the token).
 
+use app::api::{AuthBackend, TokensBackend};
 use std::io::BufRead;
 
 use anyhow::{Context, bail};

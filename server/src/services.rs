@@ -1,5 +1,6 @@
-//! The domain rules that need I/O. [`Services`] implements the console's [`Backend`]; the server
-//! functions and `/api/v1` both reach the rules only through it.
+//! The domain rules that need I/O. [`Services`] implements the console's backend traits
+//! (`app::api::*Backend`), each in the file of its resource; the server functions and `/api/v1`
+//! both reach the rules only through them.
 
 mod apps;
 mod audit;
@@ -9,27 +10,19 @@ mod diagnose;
 pub mod im;
 mod messages;
 mod phone;
-
-pub use messages::{ADMIN_IDENTIFIER, ImError, OfflinePush, OutgoingMessage, SendAck};
 mod push;
 mod sandbox;
 mod token_writes;
 mod tokens;
 mod users;
 
+pub use messages::{ADMIN_IDENTIFIER, ImError, OfflinePush, OutgoingMessage, SendAck};
+
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use app::api::{Backend, ClientInfo};
-use app::domain::{
-    AppDetail, AppError, AppSummary, AuditEntry, CertificateDraft, CertificateList,
-    CertificateView, CreatedToken, DeviceView, DiagnoseQuery, Diagnosis, GeneratedUserSig, NewApp,
-    PhoneSession, PushRecordDetail, PushRecordPage, PushRecordQuery, PushStats, Role,
-    SandboxAppView, SandboxSendResult, ShadeItem, TestPushDraft, TestPushResult, TokenView,
-    UserView, VendorStatus,
-};
-use async_trait::async_trait;
+use app::domain::{AppError, Role, UserView};
 use sqlx::AnyPool;
 
 use crate::clock::Clock;
@@ -194,252 +187,5 @@ fn require(allowed: bool) -> Result<(), AppError> {
         Ok(())
     } else {
         Err(AppError::Forbidden)
-    }
-}
-
-#[async_trait]
-impl Backend for Services {
-    async fn needs_setup(&self) -> Result<bool, AppError> {
-        self.needs_setup().await
-    }
-    async fn create_owner(
-        &self,
-        username: &str,
-        password: &str,
-        confirm: &str,
-    ) -> Result<UserView, AppError> {
-        self.create_owner(username, password, confirm).await
-    }
-    async fn sign_in(
-        &self,
-        username: &str,
-        password: &str,
-        client: ClientInfo,
-    ) -> Result<UserView, AppError> {
-        self.sign_in(username, password, client).await
-    }
-    async fn sign_out(&self, user: &UserView) -> Result<(), AppError> {
-        self.sign_out(user).await
-    }
-    async fn active_user(&self, id: i64) -> Result<UserView, AppError> {
-        self.active_user(id).await
-    }
-    async fn list_apps(&self, by: &UserView) -> Result<Vec<AppSummary>, AppError> {
-        self.list_apps(by).await
-    }
-    async fn create_app(&self, by: &UserView, name: &str) -> Result<NewApp, AppError> {
-        self.create_app(by, name).await
-    }
-    async fn get_app(&self, by: &UserView, sdkappid: &str) -> Result<AppDetail, AppError> {
-        self.get_app(by, sdkappid).await
-    }
-    async fn set_login_policy(
-        &self,
-        by: &UserView,
-        sdkappid: &str,
-        devices_per_platform: &str,
-    ) -> Result<AppDetail, AppError> {
-        self.set_login_policy(by, sdkappid, devices_per_platform)
-            .await
-    }
-    async fn set_platforms(
-        &self,
-        by: &UserView,
-        sdkappid: &str,
-        platforms: &[String],
-    ) -> Result<AppDetail, AppError> {
-        self.set_platforms(by, sdkappid, platforms).await
-    }
-    async fn reveal_secret_key(&self, by: &UserView, sdkappid: &str) -> Result<String, AppError> {
-        self.reveal_secret_key(by, sdkappid).await
-    }
-    async fn generate_usersig(
-        &self,
-        by: &UserView,
-        sdkappid: &str,
-        identifier: &str,
-        expire: &str,
-    ) -> Result<GeneratedUserSig, AppError> {
-        self.generate_usersig(by, sdkappid, identifier, expire)
-            .await
-    }
-    async fn list_certificates(
-        &self,
-        by: &UserView,
-        sdkappid: &str,
-    ) -> Result<CertificateList, AppError> {
-        self.list_certificates(by, sdkappid).await
-    }
-    async fn get_certificate(
-        &self,
-        by: &UserView,
-        sdkappid: &str,
-        id: &str,
-    ) -> Result<CertificateView, AppError> {
-        self.get_certificate(by, sdkappid, id).await
-    }
-    async fn add_certificate(
-        &self,
-        by: &UserView,
-        sdkappid: &str,
-        draft: &CertificateDraft,
-    ) -> Result<CertificateView, AppError> {
-        self.add_certificate(by, sdkappid, draft).await
-    }
-    async fn edit_certificate(
-        &self,
-        by: &UserView,
-        sdkappid: &str,
-        id: &str,
-        draft: &CertificateDraft,
-    ) -> Result<CertificateView, AppError> {
-        self.edit_certificate(by, sdkappid, id, draft).await
-    }
-    async fn delete_certificate(
-        &self,
-        by: &UserView,
-        sdkappid: &str,
-        id: &str,
-    ) -> Result<(), AppError> {
-        self.delete_certificate(by, sdkappid, id).await
-    }
-    async fn send_test_push(
-        &self,
-        by: &UserView,
-        sdkappid: &str,
-        draft: &TestPushDraft,
-    ) -> Result<TestPushResult, AppError> {
-        self.send_test_push(by, sdkappid, draft).await
-    }
-    async fn diagnose(
-        &self,
-        by: &UserView,
-        sdkappid: &str,
-        query: &DiagnoseQuery,
-    ) -> Result<Diagnosis, AppError> {
-        self.diagnose(by, sdkappid, query).await
-    }
-    async fn list_devices(
-        &self,
-        by: &UserView,
-        sdkappid: &str,
-        user_id: &str,
-    ) -> Result<Vec<DeviceView>, AppError> {
-        self.list_devices(by, sdkappid, user_id).await
-    }
-    async fn phone_sign_in(
-        &self,
-        by: &UserView,
-        sdkappid: &str,
-        certificate_id: &str,
-        user_id: &str,
-    ) -> Result<PhoneSession, AppError> {
-        self.phone_sign_in(by, sdkappid, certificate_id, user_id)
-            .await
-    }
-    async fn phone_shade(&self, by: &UserView, reg_id: &str) -> Result<Vec<ShadeItem>, AppError> {
-        self.phone_shade(by, reg_id).await
-    }
-    async fn phone_logout(&self, session: &str) -> Result<(), AppError> {
-        self.sdk_logout(session).await
-    }
-    async fn list_push_records(
-        &self,
-        by: &UserView,
-        sdkappid: &str,
-        query: &PushRecordQuery,
-    ) -> Result<PushRecordPage, AppError> {
-        self.list_push_records(by, sdkappid, query).await
-    }
-    async fn get_push_record(
-        &self,
-        by: &UserView,
-        sdkappid: &str,
-        id: &str,
-    ) -> Result<PushRecordDetail, AppError> {
-        self.get_push_record(by, sdkappid, id).await
-    }
-    async fn query_vendor_status(
-        &self,
-        by: &UserView,
-        sdkappid: &str,
-        id: &str,
-    ) -> Result<VendorStatus, AppError> {
-        self.query_vendor_status(by, sdkappid, id).await
-    }
-    async fn push_stats(
-        &self,
-        by: &UserView,
-        sdkappid: &str,
-        window: &str,
-    ) -> Result<PushStats, AppError> {
-        self.push_stats(by, sdkappid, window).await
-    }
-    async fn list_users(&self, by: &UserView) -> Result<Vec<UserView>, AppError> {
-        self.list_users(by).await
-    }
-    async fn create_user(
-        &self,
-        by: &UserView,
-        username: &str,
-        password: &str,
-        role: &str,
-    ) -> Result<UserView, AppError> {
-        self.create_user(by, username, password, role).await
-    }
-    async fn set_role(
-        &self,
-        by: &UserView,
-        username: &str,
-        role: &str,
-    ) -> Result<UserView, AppError> {
-        self.set_role(by, username, role).await
-    }
-    async fn set_disabled(
-        &self,
-        by: &UserView,
-        username: &str,
-        disabled: bool,
-    ) -> Result<UserView, AppError> {
-        self.set_disabled(by, username, disabled).await
-    }
-    async fn list_tokens(&self, by: &UserView) -> Result<Vec<TokenView>, AppError> {
-        self.list_tokens(by).await
-    }
-    async fn create_token(&self, by: &UserView, name: &str) -> Result<CreatedToken, AppError> {
-        self.create_token(by, name).await
-    }
-    async fn revoke_token(&self, by: &UserView, id: i64) -> Result<(), AppError> {
-        self.revoke_token(by, id).await
-    }
-    async fn list_audit(
-        &self,
-        by: &UserView,
-        before_id: Option<i64>,
-        limit: i64,
-    ) -> Result<Vec<AuditEntry>, AppError> {
-        self.list_audit(by, before_id, limit).await
-    }
-    async fn sandbox_apps(&self, by: &UserView) -> Result<Option<Vec<SandboxAppView>>, AppError> {
-        self.sandbox_apps(by).await
-    }
-    async fn sandbox_create_app(&self, by: &UserView, package_name: &str) -> Result<(), AppError> {
-        self.sandbox_create_app(by, package_name).await
-    }
-    async fn sandbox_add_device(
-        &self,
-        by: &UserView,
-        package_name: &str,
-    ) -> Result<String, AppError> {
-        self.sandbox_add_device(by, package_name).await
-    }
-    async fn sandbox_send(
-        &self,
-        by: &UserView,
-        reg_id: &str,
-        title: &str,
-        description: &str,
-    ) -> Result<SandboxSendResult, AppError> {
-        self.sandbox_send(by, reg_id, title, description).await
     }
 }

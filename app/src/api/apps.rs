@@ -2,6 +2,9 @@ use leptos::prelude::*;
 
 use crate::domain::{AppDetail, AppError, AppSummary, GeneratedUserSig, NewApp};
 
+#[cfg(feature = "ssr")]
+use crate::domain::Sdkappid;
+
 #[server(prefix = "/fn", endpoint = "list_apps")]
 pub async fn list_apps() -> Result<Vec<AppSummary>, AppError> {
     super::as_user(|backend, user| async move { backend.list_apps(&user).await }).await
@@ -14,7 +17,10 @@ pub async fn create_app(name: String) -> Result<NewApp, AppError> {
 
 #[server(prefix = "/fn", endpoint = "get_app")]
 pub async fn get_app(sdkappid: String) -> Result<AppDetail, AppError> {
-    super::as_user(|backend, user| async move { backend.get_app(&user, &sdkappid).await }).await
+    super::as_user(|backend, user| async move {
+        backend.get_app(&user, Sdkappid::parse(&sdkappid)?).await
+    })
+    .await
 }
 
 /// Saves the ticked platforms; no box ticked means none.
@@ -24,7 +30,9 @@ pub async fn save_platforms(
     #[server(default)] platforms: Vec<String>,
 ) -> Result<AppDetail, AppError> {
     let app = super::as_user(|backend, user| async move {
-        backend.set_platforms(&user, &sdkappid, &platforms).await
+        backend
+            .set_platforms(&user, Sdkappid::parse(&sdkappid)?, &platforms)
+            .await
     })
     .await?;
     leptos_axum::redirect(&format!("/apps/{}", app.sdkappid));
@@ -39,7 +47,7 @@ pub async fn save_login_policy(
 ) -> Result<AppDetail, AppError> {
     let app = super::as_user(|backend, user| async move {
         backend
-            .set_login_policy(&user, &sdkappid, &devices_per_platform)
+            .set_login_policy(&user, Sdkappid::parse(&sdkappid)?, &devices_per_platform)
             .await
     })
     .await?;
@@ -51,8 +59,12 @@ pub async fn save_login_policy(
 
 #[server(prefix = "/fn", endpoint = "reveal_secret_key")]
 pub async fn reveal_secret_key(sdkappid: String) -> Result<String, AppError> {
-    super::as_user(|backend, user| async move { backend.reveal_secret_key(&user, &sdkappid).await })
-        .await
+    super::as_user(|backend, user| async move {
+        backend
+            .reveal_secret_key(&user, Sdkappid::parse(&sdkappid)?)
+            .await
+    })
+    .await
 }
 
 #[server(prefix = "/fn", endpoint = "generate_usersig")]
@@ -63,7 +75,7 @@ pub async fn generate_usersig(
 ) -> Result<GeneratedUserSig, AppError> {
     super::as_user(|backend, user| async move {
         backend
-            .generate_usersig(&user, &sdkappid, &identifier, &expire)
+            .generate_usersig(&user, Sdkappid::parse(&sdkappid)?, &identifier, &expire)
             .await
     })
     .await

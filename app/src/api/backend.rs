@@ -3,10 +3,11 @@ use std::net::IpAddr;
 use async_trait::async_trait;
 
 use crate::domain::{
-    AppDetail, AppError, AppSummary, AuditEntry, CertificateDraft, CertificateList,
+    AppDetail, AppError, AppSummary, AuditEntry, CertificateDraft, CertificateId, CertificateList,
     CertificateView, CreatedToken, DeviceView, DiagnoseQuery, Diagnosis, GeneratedUserSig, NewApp,
-    PhoneSession, PushRecordDetail, PushRecordPage, PushRecordQuery, PushStats, SandboxAppView,
-    SandboxSendResult, ShadeItem, TestPushDraft, TestPushResult, TokenView, UserView, VendorStatus,
+    PhoneSession, PushRecordDetail, PushRecordPage, PushRecordQuery, PushStats, RecordId,
+    SandboxAppView, SandboxSendResult, Sdkappid, ShadeItem, TestPushDraft, TestPushResult,
+    TokenView, UserView, VendorStatus,
 };
 
 /// Where the session keeps the signed-in console user's id.
@@ -18,11 +19,44 @@ pub struct ClientInfo {
     pub ip: IpAddr,
 }
 
-/// The console's use cases. The server implements it over its services; server functions and
-/// `/api/v1` both call it, so every rule lives in one place. Raw strings go in: parsing is the
-/// backend's first step, so both edges get the same field errors.
+/// The console's use cases, one trait per resource, each implemented by the server in the
+/// service file of that resource; server functions and `/api/v1` both call them, so every rule
+/// lives in one place. Ids are parsed at the edge (`Sdkappid`, `CertificateId`, `RecordId`);
+/// the fields of a form go in raw, as parsing them is the service's first step, so both edges
+/// get the same field errors.
+pub trait Backend:
+    AuthBackend
+    + AppsBackend
+    + CertificatesBackend
+    + PushBackend
+    + DiagnoseBackend
+    + PhoneBackend
+    + UsersBackend
+    + TokensBackend
+    + AuditBackend
+    + SandboxBackend
+    + 'static
+{
+}
+
+impl<T> Backend for T where
+    T: AuthBackend
+        + AppsBackend
+        + CertificatesBackend
+        + PushBackend
+        + DiagnoseBackend
+        + PhoneBackend
+        + UsersBackend
+        + TokensBackend
+        + AuditBackend
+        + SandboxBackend
+        + 'static
+{
+}
+
+/// Setup, sign-in and the signed-in user (`services/auth.rs`).
 #[async_trait]
-pub trait Backend: Send + Sync + 'static {
+pub trait AuthBackend: Send + Sync {
     async fn needs_setup(&self) -> Result<bool, AppError>;
     async fn create_owner(
         &self,
@@ -37,119 +71,145 @@ pub trait Backend: Send + Sync + 'static {
         client: ClientInfo,
     ) -> Result<UserView, AppError>;
     async fn sign_out(&self, user: &UserView) -> Result<(), AppError>;
-    /// The user behind a session, refused if disabled or gone.
     async fn active_user(&self, id: i64) -> Result<UserView, AppError>;
+}
 
+/// IM apps: platforms, login policy, secret key, UserSig (`services/apps.rs`).
+#[async_trait]
+pub trait AppsBackend: Send + Sync {
     async fn list_apps(&self, by: &UserView) -> Result<Vec<AppSummary>, AppError>;
     async fn create_app(&self, by: &UserView, name: &str) -> Result<NewApp, AppError>;
-    async fn get_app(&self, by: &UserView, sdkappid: &str) -> Result<AppDetail, AppError>;
+    async fn get_app(&self, by: &UserView, sdkappid: Sdkappid) -> Result<AppDetail, AppError>;
     async fn set_platforms(
         &self,
         by: &UserView,
-        sdkappid: &str,
+        sdkappid: Sdkappid,
         platforms: &[String],
     ) -> Result<AppDetail, AppError>;
     async fn set_login_policy(
         &self,
         by: &UserView,
-        sdkappid: &str,
+        sdkappid: Sdkappid,
         devices_per_platform: &str,
     ) -> Result<AppDetail, AppError>;
-    async fn reveal_secret_key(&self, by: &UserView, sdkappid: &str) -> Result<String, AppError>;
-    /// A UserSig signed with the app's secret key, for trying the client side; owner and admin.
+    async fn reveal_secret_key(
+        &self,
+        by: &UserView,
+        sdkappid: Sdkappid,
+    ) -> Result<String, AppError>;
     async fn generate_usersig(
         &self,
         by: &UserView,
-        sdkappid: &str,
+        sdkappid: Sdkappid,
         identifier: &str,
         expire: &str,
     ) -> Result<GeneratedUserSig, AppError>;
+}
 
+/// Push certificates (`services/certificates.rs`).
+#[async_trait]
+pub trait CertificatesBackend: Send + Sync {
     async fn list_certificates(
         &self,
         by: &UserView,
-        sdkappid: &str,
+        sdkappid: Sdkappid,
     ) -> Result<CertificateList, AppError>;
     async fn get_certificate(
         &self,
         by: &UserView,
-        sdkappid: &str,
-        id: &str,
+        sdkappid: Sdkappid,
+        id: CertificateId,
     ) -> Result<CertificateView, AppError>;
     async fn add_certificate(
         &self,
         by: &UserView,
-        sdkappid: &str,
+        sdkappid: Sdkappid,
         draft: &CertificateDraft,
     ) -> Result<CertificateView, AppError>;
-    /// An empty secret keeps the stored one.
     async fn edit_certificate(
         &self,
         by: &UserView,
-        sdkappid: &str,
-        id: &str,
+        sdkappid: Sdkappid,
+        id: CertificateId,
         draft: &CertificateDraft,
     ) -> Result<CertificateView, AppError>;
     async fn delete_certificate(
         &self,
         by: &UserView,
-        sdkappid: &str,
-        id: &str,
+        sdkappid: Sdkappid,
+        id: CertificateId,
     ) -> Result<(), AppError>;
+}
 
-    /// Sends through the delivery path every push takes; developers and up.
+/// Test pushes, push records and their statistics (`services/push.rs`).
+#[async_trait]
+pub trait PushBackend: Send + Sync {
     async fn send_test_push(
         &self,
         by: &UserView,
-        sdkappid: &str,
+        sdkappid: Sdkappid,
         draft: &TestPushDraft,
     ) -> Result<TestPushResult, AppError>;
     async fn list_push_records(
         &self,
         by: &UserView,
-        sdkappid: &str,
+        sdkappid: Sdkappid,
         query: &PushRecordQuery,
     ) -> Result<PushRecordPage, AppError>;
     async fn get_push_record(
         &self,
         by: &UserView,
-        sdkappid: &str,
-        id: &str,
+        sdkappid: Sdkappid,
+        id: RecordId,
     ) -> Result<PushRecordDetail, AppError>;
     async fn query_vendor_status(
         &self,
         by: &UserView,
-        sdkappid: &str,
-        id: &str,
+        sdkappid: Sdkappid,
+        id: RecordId,
     ) -> Result<VendorStatus, AppError>;
-    async fn phone_sign_in(
+    async fn push_stats(
         &self,
         by: &UserView,
-        sdkappid: &str,
-        certificate_id: &str,
-        user_id: &str,
-    ) -> Result<PhoneSession, AppError>;
-    async fn phone_shade(&self, by: &UserView, reg_id: &str) -> Result<Vec<ShadeItem>, AppError>;
-    async fn phone_logout(&self, session: &str) -> Result<(), AppError>;
+        sdkappid: Sdkappid,
+        window: &str,
+    ) -> Result<PushStats, AppError>;
+}
+
+/// Why a push did or did not arrive, and a user's devices (`services/diagnose.rs`).
+#[async_trait]
+pub trait DiagnoseBackend: Send + Sync {
     async fn diagnose(
         &self,
         by: &UserView,
-        sdkappid: &str,
+        sdkappid: Sdkappid,
         query: &DiagnoseQuery,
     ) -> Result<Diagnosis, AppError>;
     async fn list_devices(
         &self,
         by: &UserView,
-        sdkappid: &str,
+        sdkappid: Sdkappid,
         user_id: &str,
     ) -> Result<Vec<DeviceView>, AppError>;
-    async fn push_stats(
+}
+
+/// The console's phone mock-up (`services/phone.rs`).
+#[async_trait]
+pub trait PhoneBackend: Send + Sync {
+    async fn phone_sign_in(
         &self,
         by: &UserView,
-        sdkappid: &str,
-        window: &str,
-    ) -> Result<PushStats, AppError>;
+        sdkappid: Sdkappid,
+        certificate_id: &str,
+        user_id: &str,
+    ) -> Result<PhoneSession, AppError>;
+    async fn phone_shade(&self, by: &UserView, reg_id: &str) -> Result<Vec<ShadeItem>, AppError>;
+    async fn phone_logout(&self, session: &str) -> Result<(), AppError>;
+}
 
+/// Console users and roles (`services/users.rs`).
+#[async_trait]
+pub trait UsersBackend: Send + Sync {
     async fn list_users(&self, by: &UserView) -> Result<Vec<UserView>, AppError>;
     async fn create_user(
         &self,
@@ -170,19 +230,30 @@ pub trait Backend: Send + Sync + 'static {
         username: &str,
         disabled: bool,
     ) -> Result<UserView, AppError>;
+}
 
+/// Personal API tokens (`services/tokens.rs`).
+#[async_trait]
+pub trait TokensBackend: Send + Sync {
     async fn list_tokens(&self, by: &UserView) -> Result<Vec<TokenView>, AppError>;
     async fn create_token(&self, by: &UserView, name: &str) -> Result<CreatedToken, AppError>;
     async fn revoke_token(&self, by: &UserView, id: i64) -> Result<(), AppError>;
+}
 
+/// The audit log (`services/audit.rs`).
+#[async_trait]
+pub trait AuditBackend: Send + Sync {
     async fn list_audit(
         &self,
         by: &UserView,
         before_id: Option<i64>,
         limit: i64,
     ) -> Result<Vec<AuditEntry>, AppError>;
+}
 
-    /// `None` when the sandbox is not enabled on this deployment.
+/// The MiPush sandbox's console side (`services/sandbox.rs`).
+#[async_trait]
+pub trait SandboxBackend: Send + Sync {
     async fn sandbox_apps(&self, by: &UserView) -> Result<Option<Vec<SandboxAppView>>, AppError>;
     async fn sandbox_create_app(&self, by: &UserView, package_name: &str) -> Result<(), AppError>;
     async fn sandbox_add_device(
@@ -190,7 +261,6 @@ pub trait Backend: Send + Sync + 'static {
         by: &UserView,
         package_name: &str,
     ) -> Result<String, AppError>;
-    /// Sends through the same MiPush client real pushes use, to the sandbox region.
     async fn sandbox_send(
         &self,
         by: &UserView,

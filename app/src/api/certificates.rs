@@ -2,10 +2,17 @@ use leptos::prelude::*;
 
 use crate::domain::{AppError, CertificateDraft, CertificateList, CertificateView};
 
+#[cfg(feature = "ssr")]
+use crate::domain::{CertificateId, Sdkappid};
+
 #[server(prefix = "/fn", endpoint = "list_certificates")]
 pub async fn list_certificates(sdkappid: String) -> Result<CertificateList, AppError> {
-    super::as_user(|backend, user| async move { backend.list_certificates(&user, &sdkappid).await })
-        .await
+    super::as_user(|backend, user| async move {
+        backend
+            .list_certificates(&user, Sdkappid::parse(&sdkappid)?)
+            .await
+    })
+    .await
 }
 
 /// The add and edit dialogs' one form: an empty `id` adds a certificate, otherwise it edits
@@ -18,10 +25,17 @@ pub async fn save_certificate(
 ) -> Result<CertificateView, AppError> {
     let cert = super::as_user(|backend, user| async move {
         if id.trim().is_empty() {
-            backend.add_certificate(&user, &sdkappid, &draft).await
+            backend
+                .add_certificate(&user, Sdkappid::parse(&sdkappid)?, &draft)
+                .await
         } else {
             backend
-                .edit_certificate(&user, &sdkappid, &id, &draft)
+                .edit_certificate(
+                    &user,
+                    Sdkappid::parse(&sdkappid)?,
+                    CertificateId::parse(&id)?,
+                    &draft,
+                )
                 .await
         }
     })
@@ -34,7 +48,13 @@ pub async fn save_certificate(
 pub async fn delete_certificate(sdkappid: String, id: String) -> Result<(), AppError> {
     let back = format!("/apps/{sdkappid}/push");
     super::as_user(|backend, user| async move {
-        backend.delete_certificate(&user, &sdkappid, &id).await
+        backend
+            .delete_certificate(
+                &user,
+                Sdkappid::parse(&sdkappid)?,
+                CertificateId::parse(&id)?,
+            )
+            .await
     })
     .await?;
     leptos_axum::redirect(&back);

@@ -2,6 +2,9 @@ use leptos::prelude::*;
 
 use crate::domain::{AppError, PhoneSession, SandboxAppView, SandboxSendResult, ShadeItem};
 
+#[cfg(feature = "ssr")]
+use crate::domain::Sdkappid;
+
 #[server(prefix = "/fn", endpoint = "sandbox_apps")]
 pub async fn sandbox_apps() -> Result<Option<Vec<SandboxAppView>>, AppError> {
     super::as_user(|backend, user| async move { backend.sandbox_apps(&user).await }).await
@@ -46,7 +49,12 @@ pub async fn phone_sign_in(
 ) -> Result<PhoneSession, AppError> {
     super::as_user(|backend, user| async move {
         backend
-            .phone_sign_in(&user, &sdkappid, &certificate_id, &user_id)
+            .phone_sign_in(
+                &user,
+                Sdkappid::parse(&sdkappid)?,
+                &certificate_id,
+                &user_id,
+            )
             .await
     })
     .await

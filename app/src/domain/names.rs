@@ -220,6 +220,47 @@ impl fmt::Display for Sdkappid {
     }
 }
 
+/// A positive integer from a path or a form; anything else names nothing there is.
+fn positive(raw: &str) -> Result<i64, AppError> {
+    raw.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(AppError::NotFound)
+}
+
+/// A push certificate's ID: a positive integer, unique in the deployment, stable across edits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CertificateId(i64);
+
+impl CertificateId {
+    /// Not found unless a positive integer.
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        positive(raw).map(Self)
+    }
+
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+/// A push record's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RecordId(i64);
+
+impl RecordId {
+    /// Not found unless a positive integer.
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        positive(raw).map(Self)
+    }
+
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,6 +269,33 @@ mod tests {
         match e {
             AppError::Invalid(f) => f.rule,
             other => panic!("not a field error: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn ids_from_paths_are_positive_integers_or_not_found() {
+        assert_eq!(CertificateId::parse(" 6297 ").unwrap().get(), 6297);
+        assert_eq!(RecordId::parse("1").unwrap().get(), 1);
+        for bad in [
+            "",
+            "0",
+            "-1",
+            "-3",
+            "abc",
+            "7x",
+            "9223372036854775808",
+            "99999999999999999999",
+        ] {
+            assert_eq!(
+                CertificateId::parse(bad).unwrap_err(),
+                AppError::NotFound,
+                "{bad}"
+            );
+            assert_eq!(
+                RecordId::parse(bad).unwrap_err(),
+                AppError::NotFound,
+                "{bad}"
+            );
         }
     }
 

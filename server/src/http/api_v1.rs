@@ -6,7 +6,8 @@ use std::net::SocketAddr;
 
 use app::api::{ClientInfo, SESSION_USER_KEY};
 use app::domain::{
-    AppError, CertificateDraft, DiagnoseQuery, PushRecordQuery, Rule, TestPushDraft, UserView,
+    AppError, CertificateDraft, CertificateId, DiagnoseQuery, PushRecordQuery, RecordId, Rule,
+    TestPushDraft, UserView,
 };
 use app::i18n::Locale;
 use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
@@ -21,7 +22,7 @@ use std::collections::HashMap;
 use tower_sessions::Session;
 
 use super::AppState;
-use super::extract::{ApiError, ApiLocale, ApiResult, Body, Scalar};
+use super::extract::{ApiError, ApiLocale, ApiResult, AppPath, Body, ObjectPath, Scalar};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -112,7 +113,7 @@ impl FromRequestParts<AppState> for Caller {
             .await
             .map_err(|_| fail(AppError::Internal))?
             .ok_or_else(|| fail(AppError::Unauthenticated))?;
-        let user = state.services.active_user(id).await.map_err(fail)?;
+        let user = state.backend().active_user(id).await.map_err(fail)?;
         Ok(Self { user, locale })
     }
 }
@@ -142,7 +143,7 @@ async fn setup(
     Body(body): Body<SetupBody>,
 ) -> ApiResult<impl IntoResponse> {
     let user = state
-        .services
+        .backend()
         .create_owner(&body.username, &body.password, &body.password_confirm)
         .await
         .map_err(|error| ApiError::new(error, locale))?;
@@ -166,7 +167,7 @@ async fn sign_in(
     let fail = |error| ApiError::new(error, locale);
     let client = ClientInfo { ip: addr.ip() };
     let user = state
-        .services
+        .backend()
         .sign_in(&body.username, &body.password, client)
         .await
         .map_err(fail)?;
@@ -187,7 +188,7 @@ async fn sign_out(
     session: Session,
 ) -> ApiResult<StatusCode> {
     state
-        .services
+        .backend()
         .sign_out(&caller.user)
         .await
         .map_err(|e| caller.fail(e))?;
@@ -204,7 +205,7 @@ async fn me(caller: Caller) -> Json<UserView> {
 
 async fn list_apps(State(state): State<AppState>, caller: Caller) -> ApiResult<impl IntoResponse> {
     let apps = state
-        .services
+        .backend()
         .list_apps(&caller.user)
         .await
         .map_err(|e| caller.fail(e))?;
@@ -223,7 +224,7 @@ async fn create_app(
     Body(body): Body<CreateAppBody>,
 ) -> ApiResult<impl IntoResponse> {
     let app = state
-        .services
+        .backend()
         .create_app(&caller.user, &body.name)
         .await
         .map_err(|e| caller.fail(e))?;
@@ -233,11 +234,11 @@ async fn create_app(
 async fn get_app(
     State(state): State<AppState>,
     caller: Caller,
-    Path(sdkappid): Path<String>,
+    AppPath(sdkappid): AppPath,
 ) -> ApiResult<impl IntoResponse> {
     let app = state
-        .services
-        .get_app(&caller.user, &sdkappid)
+        .backend()
+        .get_app(&caller.user, sdkappid)
         .await
         .map_err(|e| caller.fail(e))?;
     Ok(Json(app))
@@ -252,15 +253,15 @@ struct PlatformsBody {
 async fn set_platforms(
     State(state): State<AppState>,
     caller: Caller,
-    Path(sdkappid): Path<String>,
+    AppPath(sdkappid): AppPath,
     Body(body): Body<PlatformsBody>,
 ) -> ApiResult<impl IntoResponse> {
     let platforms = body
         .platforms
         .ok_or_else(|| caller.fail(AppError::invalid("platforms", Rule::Required)))?;
     let app = state
-        .services
-        .set_platforms(&caller.user, &sdkappid, &platforms)
+        .backend()
+        .set_platforms(&caller.user, sdkappid, &platforms)
         .await
         .map_err(|e| caller.fail(e))?;
     Ok(Json(app))
@@ -275,7 +276,7 @@ struct LoginPolicyBody {
 async fn set_login_policy(
     State(state): State<AppState>,
     caller: Caller,
-    Path(sdkappid): Path<String>,
+    AppPath(sdkappid): AppPath,
     Body(body): Body<LoginPolicyBody>,
 ) -> ApiResult<impl IntoResponse> {
     let devices = match body.devices_per_platform {
@@ -283,8 +284,8 @@ async fn set_login_policy(
         None => String::new(),
     };
     let app = state
-        .services
-        .set_login_policy(&caller.user, &sdkappid, &devices)
+        .backend()
+        .set_login_policy(&caller.user, sdkappid, &devices)
         .await
         .map_err(|e| caller.fail(e))?;
     Ok(Json(app))
@@ -293,11 +294,11 @@ async fn set_login_policy(
 async fn reveal_secret_key(
     State(state): State<AppState>,
     caller: Caller,
-    Path(sdkappid): Path<String>,
+    AppPath(sdkappid): AppPath,
 ) -> ApiResult<impl IntoResponse> {
     let secret_key = state
-        .services
-        .reveal_secret_key(&caller.user, &sdkappid)
+        .backend()
+        .reveal_secret_key(&caller.user, sdkappid)
         .await
         .map_err(|e| caller.fail(e))?;
     Ok(Json(json!({ "secret_key": secret_key })))
@@ -306,11 +307,11 @@ async fn reveal_secret_key(
 async fn list_certificates(
     State(state): State<AppState>,
     caller: Caller,
-    Path(sdkappid): Path<String>,
+    AppPath(sdkappid): AppPath,
 ) -> ApiResult<impl IntoResponse> {
     let list = state
-        .services
-        .list_certificates(&caller.user, &sdkappid)
+        .backend()
+        .list_certificates(&caller.user, sdkappid)
         .await
         .map_err(|e| caller.fail(e))?;
     Ok(Json(list.certificates))
@@ -319,12 +320,12 @@ async fn list_certificates(
 async fn add_certificate(
     State(state): State<AppState>,
     caller: Caller,
-    Path(sdkappid): Path<String>,
+    AppPath(sdkappid): AppPath,
     Body(draft): Body<CertificateDraft>,
 ) -> ApiResult<impl IntoResponse> {
     let cert = state
-        .services
-        .add_certificate(&caller.user, &sdkappid, &draft)
+        .backend()
+        .add_certificate(&caller.user, sdkappid, &draft)
         .await
         .map_err(|e| caller.fail(e))?;
     Ok((StatusCode::CREATED, Json(cert)))
@@ -333,11 +334,11 @@ async fn add_certificate(
 async fn get_certificate(
     State(state): State<AppState>,
     caller: Caller,
-    Path((sdkappid, id)): Path<(String, String)>,
+    ObjectPath(sdkappid, id): ObjectPath<CertificateId>,
 ) -> ApiResult<impl IntoResponse> {
     let cert = state
-        .services
-        .get_certificate(&caller.user, &sdkappid, &id)
+        .backend()
+        .get_certificate(&caller.user, sdkappid, id)
         .await
         .map_err(|e| caller.fail(e))?;
     Ok(Json(cert))
@@ -346,12 +347,12 @@ async fn get_certificate(
 async fn edit_certificate(
     State(state): State<AppState>,
     caller: Caller,
-    Path((sdkappid, id)): Path<(String, String)>,
+    ObjectPath(sdkappid, id): ObjectPath<CertificateId>,
     Body(draft): Body<CertificateDraft>,
 ) -> ApiResult<impl IntoResponse> {
     let cert = state
-        .services
-        .edit_certificate(&caller.user, &sdkappid, &id, &draft)
+        .backend()
+        .edit_certificate(&caller.user, sdkappid, id, &draft)
         .await
         .map_err(|e| caller.fail(e))?;
     Ok(Json(cert))
@@ -360,11 +361,11 @@ async fn edit_certificate(
 async fn delete_certificate(
     State(state): State<AppState>,
     caller: Caller,
-    Path((sdkappid, id)): Path<(String, String)>,
+    ObjectPath(sdkappid, id): ObjectPath<CertificateId>,
 ) -> ApiResult<StatusCode> {
     state
-        .services
-        .delete_certificate(&caller.user, &sdkappid, &id)
+        .backend()
+        .delete_certificate(&caller.user, sdkappid, id)
         .await
         .map_err(|e| caller.fail(e))?;
     Ok(StatusCode::NO_CONTENT)
@@ -380,13 +381,13 @@ struct UserSigBody {
 async fn generate_usersig(
     State(state): State<AppState>,
     caller: Caller,
-    Path(sdkappid): Path<String>,
+    AppPath(sdkappid): AppPath,
     Body(body): Body<UserSigBody>,
 ) -> ApiResult<impl IntoResponse> {
     let expire = body.expire.map(Scalar::text).unwrap_or_default();
     let sig = state
-        .services
-        .generate_usersig(&caller.user, &sdkappid, &body.identifier, &expire)
+        .backend()
+        .generate_usersig(&caller.user, sdkappid, &body.identifier, &expire)
         .await
         .map_err(|e| caller.fail(e))?;
     Ok(Json(sig))
@@ -444,12 +445,12 @@ impl From<TestPushBody> for TestPushDraft {
 async fn send_test_push(
     State(state): State<AppState>,
     caller: Caller,
-    Path(sdkappid): Path<String>,
+    AppPath(sdkappid): AppPath,
     Body(body): Body<TestPushBody>,
 ) -> ApiResult<impl IntoResponse> {
     let result = state
-        .services
-        .send_test_push(&caller.user, &sdkappid, &body.into())
+        .backend()
+        .send_test_push(&caller.user, sdkappid, &body.into())
         .await
         .map_err(|e| caller.fail(e))?;
     Ok(Json(result))
@@ -458,12 +459,12 @@ async fn send_test_push(
 async fn list_push_records(
     State(state): State<AppState>,
     caller: Caller,
-    Path(sdkappid): Path<String>,
+    AppPath(sdkappid): AppPath,
     Query(query): Query<PushRecordQuery>,
 ) -> ApiResult<impl IntoResponse> {
     let page = state
-        .services
-        .list_push_records(&caller.user, &sdkappid, &query)
+        .backend()
+        .list_push_records(&caller.user, sdkappid, &query)
         .await
         .map_err(|e| caller.fail(e))?;
     Ok(Json(page))
@@ -472,12 +473,12 @@ async fn list_push_records(
 async fn diagnose(
     State(state): State<AppState>,
     caller: Caller,
-    Path(sdkappid): Path<String>,
+    AppPath(sdkappid): AppPath,
     Query(query): Query<DiagnoseQuery>,
 ) -> ApiResult<impl IntoResponse> {
     let diagnosis = state
-        .services
-        .diagnose(&caller.user, &sdkappid, &query)
+        .backend()
+        .diagnose(&caller.user, sdkappid, &query)
         .await
         .map_err(|e| caller.fail(e))?;
     Ok(Json(diagnosis))
@@ -492,12 +493,12 @@ struct DevicesQuery {
 async fn list_devices(
     State(state): State<AppState>,
     caller: Caller,
-    Path(sdkappid): Path<String>,
+    AppPath(sdkappid): AppPath,
     Query(query): Query<DevicesQuery>,
 ) -> ApiResult<impl IntoResponse> {
     let devices = state
-        .services
-        .list_devices(&caller.user, &sdkappid, &query.user_id)
+        .backend()
+        .list_devices(&caller.user, sdkappid, &query.user_id)
         .await
         .map_err(|e| caller.fail(e))?;
     Ok(Json(
@@ -508,11 +509,11 @@ async fn list_devices(
 async fn get_push_record(
     State(state): State<AppState>,
     caller: Caller,
-    Path((sdkappid, id)): Path<(String, String)>,
+    ObjectPath(sdkappid, id): ObjectPath<RecordId>,
 ) -> ApiResult<impl IntoResponse> {
     let detail = state
-        .services
-        .get_push_record(&caller.user, &sdkappid, &id)
+        .backend()
+        .get_push_record(&caller.user, sdkappid, id)
         .await
         .map_err(|e| caller.fail(e))?;
     Ok(Json(detail))
@@ -521,11 +522,11 @@ async fn get_push_record(
 async fn query_vendor_status(
     State(state): State<AppState>,
     caller: Caller,
-    Path((sdkappid, id)): Path<(String, String)>,
+    ObjectPath(sdkappid, id): ObjectPath<RecordId>,
 ) -> ApiResult<impl IntoResponse> {
     let status = state
-        .services
-        .query_vendor_status(&caller.user, &sdkappid, &id)
+        .backend()
+        .query_vendor_status(&caller.user, sdkappid, id)
         .await
         .map_err(|e| caller.fail(e))?;
     Ok(Json(status))
@@ -534,13 +535,13 @@ async fn query_vendor_status(
 async fn push_stats(
     State(state): State<AppState>,
     caller: Caller,
-    Path(sdkappid): Path<String>,
+    AppPath(sdkappid): AppPath,
     Query(query): Query<HashMap<String, String>>,
 ) -> ApiResult<impl IntoResponse> {
     let window = query.get("window").map(String::as_str).unwrap_or("24h");
     let stats = state
-        .services
-        .push_stats(&caller.user, &sdkappid, window)
+        .backend()
+        .push_stats(&caller.user, sdkappid, window)
         .await
         .map_err(|e| caller.fail(e))?;
     Ok(Json(stats))
@@ -548,7 +549,7 @@ async fn push_stats(
 
 async fn list_users(State(state): State<AppState>, caller: Caller) -> ApiResult<impl IntoResponse> {
     let users = state
-        .services
+        .backend()
         .list_users(&caller.user)
         .await
         .map_err(|e| caller.fail(e))?;
@@ -569,7 +570,7 @@ async fn create_user(
     Body(body): Body<CreateUserBody>,
 ) -> ApiResult<impl IntoResponse> {
     let user = state
-        .services
+        .backend()
         .create_user(&caller.user, &body.username, &body.password, &body.role)
         .await
         .map_err(|e| caller.fail(e))?;
@@ -596,7 +597,7 @@ async fn update_user(
     if let Some(role) = &body.role {
         user = Some(
             state
-                .services
+                .backend()
                 .set_role(&caller.user, &username, role)
                 .await
                 .map_err(|e| caller.fail(e))?,
@@ -605,7 +606,7 @@ async fn update_user(
     if let Some(disabled) = body.disabled {
         user = Some(
             state
-                .services
+                .backend()
                 .set_disabled(&caller.user, &username, disabled)
                 .await
                 .map_err(|e| caller.fail(e))?,
@@ -619,7 +620,7 @@ async fn list_tokens(
     caller: Caller,
 ) -> ApiResult<impl IntoResponse> {
     let tokens = state
-        .services
+        .backend()
         .list_tokens(&caller.user)
         .await
         .map_err(|e| caller.fail(e))?;
@@ -638,7 +639,7 @@ async fn create_token(
     Body(body): Body<CreateTokenBody>,
 ) -> ApiResult<impl IntoResponse> {
     let token = state
-        .services
+        .backend()
         .create_token(&caller.user, &body.name)
         .await
         .map_err(|e| caller.fail(e))?;
@@ -654,7 +655,7 @@ async fn revoke_token(
         .parse::<i64>()
         .map_err(|_| caller.fail(AppError::NotFound))?;
     state
-        .services
+        .backend()
         .revoke_token(&caller.user, id)
         .await
         .map_err(|e| caller.fail(e))?;
@@ -684,7 +685,7 @@ async fn list_audit(
     let before_id = number("before_id")?;
     let limit = number("limit")?.unwrap_or(50);
     let items = state
-        .services
+        .backend()
         .list_audit(&caller.user, before_id, limit)
         .await
         .map_err(|e| caller.fail(e))?;

@@ -2,12 +2,14 @@
 //! field}}` in the caller's language, the caller's language itself, a JSON body whose defects
 //! are clear 400s, and ids that come as numbers or as text.
 
+use std::collections::HashMap;
+
 use app::api::status_of;
-use app::domain::AppError;
+use app::domain::{AppError, CertificateId, RecordId, Sdkappid};
 use app::i18n::Locale;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
@@ -109,5 +111,68 @@ impl Scalar {
             Self::Number(n) => n.to_string(),
             Self::Text(s) => s,
         }
+    }
+}
+
+/// `{sdkappid}` of the path, parsed once here (a malformed one is a field error).
+pub struct AppPath(pub Sdkappid);
+
+/// `{sdkappid}` and `{id}` of the path: an object of the app (a malformed id names nothing: 404).
+pub struct ObjectPath<T>(pub Sdkappid, pub T);
+
+/// Ids that come in a path.
+pub trait PathId: Sized {
+    fn parse(raw: &str) -> Result<Self, AppError>;
+}
+
+impl PathId for CertificateId {
+    fn parse(raw: &str) -> Result<Self, AppError> {
+        CertificateId::parse(raw)
+    }
+}
+
+impl PathId for RecordId {
+    fn parse(raw: &str) -> Result<Self, AppError> {
+        RecordId::parse(raw)
+    }
+}
+
+async fn path_params<S: Send + Sync>(
+    parts: &mut Parts,
+    state: &S,
+) -> Result<(Locale, HashMap<String, String>), ApiError> {
+    let ApiLocale(locale) = ApiLocale::from_request_parts(parts, state)
+        .await
+        .unwrap_or(ApiLocale(Locale::En));
+    let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+        .await
+        .map_err(|_| ApiError::new(AppError::NotFound, locale))?;
+    Ok((locale, params))
+}
+
+fn param<'a>(params: &'a HashMap<String, String>, name: &str) -> &'a str {
+    params.get(name).map(String::as_str).unwrap_or_default()
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for AppPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let (locale, params) = path_params(parts, state).await?;
+        Sdkappid::parse(param(&params, "sdkappid"))
+            .map(Self)
+            .map_err(|e| ApiError::new(e, locale))
+    }
+}
+
+impl<S: Send + Sync, T: PathId> FromRequestParts<S> for ObjectPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let (locale, params) = path_params(parts, state).await?;
+        let fail = |e| ApiError::new(e, locale);
+        let sdkappid = Sdkappid::parse(param(&params, "sdkappid")).map_err(fail)?;
+        let id = T::parse(param(&params, "id")).map_err(fail)?;
+        Ok(Self(sdkappid, id))
     }
 }

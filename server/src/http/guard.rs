@@ -1,6 +1,7 @@
 //! Middleware that keeps the console's doors: which page a visitor may see, and that state
 //! changes come from this site.
 
+use app::api::AuthBackend;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode, header};

@@ -1,7 +1,9 @@
+use app::api::AppsBackend;
 use app::domain::{
     AppDetail, AppError, AppName, AppSummary, GeneratedUserSig, NewApp, Platform, Rule, Sdkappid,
     UserView, parse_identifier,
 };
+use async_trait::async_trait;
 
 use super::{Services, db_err, internal, require};
 use crate::crypto::random_hex;
@@ -18,7 +20,31 @@ const MIN_DEVICES: i64 = 1;
 const MAX_DEVICES: i64 = 10;
 
 impl Services {
-    pub async fn list_apps(&self, _by: &UserView) -> Result<Vec<AppSummary>, AppError> {
+    pub(super) async fn app_row(&self, sdkappid: Sdkappid) -> Result<AppRow, AppError> {
+        store::apps::get(&self.db, sdkappid.get())
+            .await?
+            .ok_or(AppError::NotFound)
+    }
+
+    fn detail(&self, row: &AppRow) -> Result<AppDetail, AppError> {
+        let secret = self
+            .secrets
+            .open(&row.secret_key)
+            .map_err(|e| internal("opening app secret key", format!("{e:#}")))?;
+        Ok(AppDetail {
+            sdkappid: sdkappid_of(row)?,
+            name: row.name.clone(),
+            platforms: Platform::split(&row.platforms),
+            secret_key_masked: secret.masked(),
+            created_at: row.created_at,
+            devices_per_platform: row.devices_per_platform,
+        })
+    }
+}
+
+#[async_trait]
+impl AppsBackend for Services {
+    async fn list_apps(&self, _by: &UserView) -> Result<Vec<AppSummary>, AppError> {
         store::apps::list(&self.db)
             .await?
             .iter()
@@ -35,7 +61,7 @@ impl Services {
 
     /// Creates an app with the next SDKAppID and a fresh secret key (64 hex characters,
     /// Tencent's format), returned in full this once.
-    pub async fn create_app(&self, by: &UserView, name: &str) -> Result<NewApp, AppError> {
+    async fn create_app(&self, by: &UserView, name: &str) -> Result<NewApp, AppError> {
         require(by.role.can_configure())?;
         let name = AppName::parse(name)?;
         let secret_key = random_hex(32);
@@ -70,41 +96,19 @@ impl Services {
         ))
     }
 
-    pub(super) async fn app_row(&self, sdkappid: &str) -> Result<AppRow, AppError> {
-        let id = Sdkappid::parse(sdkappid)?;
-        store::apps::get(&self.db, id.get())
-            .await?
-            .ok_or(AppError::NotFound)
-    }
-
-    fn detail(&self, row: &AppRow) -> Result<AppDetail, AppError> {
-        let secret = self
-            .secrets
-            .open(&row.secret_key)
-            .map_err(|e| internal("opening app secret key", format!("{e:#}")))?;
-        Ok(AppDetail {
-            sdkappid: sdkappid_of(row)?,
-            name: row.name.clone(),
-            platforms: Platform::split(&row.platforms),
-            secret_key_masked: secret.masked(),
-            created_at: row.created_at,
-            devices_per_platform: row.devices_per_platform,
-        })
-    }
-
-    pub async fn get_app(&self, _by: &UserView, sdkappid: &str) -> Result<AppDetail, AppError> {
+    async fn get_app(&self, _by: &UserView, sdkappid: Sdkappid) -> Result<AppDetail, AppError> {
         let row = self.app_row(sdkappid).await?;
         self.detail(&row)
     }
 
-    pub async fn set_platforms(
+    async fn set_platforms(
         &self,
         by: &UserView,
-        sdkappid: &str,
+        sdkappid: Sdkappid,
         platforms: &[String],
     ) -> Result<AppDetail, AppError> {
         require(by.role.can_configure())?;
-        let id = Sdkappid::parse(sdkappid)?;
+        let id = sdkappid;
         let platforms = Platform::parse_set(platforms)?;
         let joined = Platform::join(&platforms);
         let now = self.clock.now();
@@ -124,14 +128,14 @@ impl Services {
     }
 
     /// The multi-device policy: how many logins of one user may be active on one platform.
-    pub async fn set_login_policy(
+    async fn set_login_policy(
         &self,
         by: &UserView,
-        sdkappid: &str,
+        sdkappid: Sdkappid,
         devices_per_platform: &str,
     ) -> Result<AppDetail, AppError> {
         require(by.role.can_configure())?;
-        let id = Sdkappid::parse(sdkappid)?;
+        let id = sdkappid;
         let range = Rule::Range {
             min: MIN_DEVICES,
             max: MAX_DEVICES,
@@ -160,12 +164,33 @@ impl Services {
         self.get_app(by, sdkappid).await
     }
 
-    /// A UserSig for `identifier`, valid for `expire` seconds (default 7 days, at most 180 days,
-    /// as the generators allow), made exactly as `tls-sig-api-v2` makes it.
-    pub async fn generate_usersig(
+    async fn reveal_secret_key(
         &self,
         by: &UserView,
-        sdkappid: &str,
+        sdkappid: Sdkappid,
+    ) -> Result<String, AppError> {
+        require(by.role.can_reveal_secrets())?;
+        let row = self.app_row(sdkappid).await?;
+        let secret = self
+            .secrets
+            .open(&row.secret_key)
+            .map_err(|e| internal("opening app secret key", format!("{e:#}")))?;
+        let event = NewEvent {
+            actor: &by.username,
+            action: "secret_revealed",
+            object: &format!("app:{}", row.sdkappid),
+            detail: "",
+        };
+        store::audit::insert(&self.db, event, self.clock.now()).await?;
+        Ok(secret.expose().to_owned())
+    }
+
+    /// A UserSig for `identifier`, valid for `expire` seconds (default 7 days, at most 180 days,
+    /// as the generators allow), made exactly as `tls-sig-api-v2` makes it.
+    async fn generate_usersig(
+        &self,
+        by: &UserView,
+        sdkappid: Sdkappid,
         identifier: &str,
         expire: &str,
     ) -> Result<GeneratedUserSig, AppError> {
@@ -213,26 +238,5 @@ impl Services {
             usersig,
             expire_at: now + expire,
         })
-    }
-
-    pub async fn reveal_secret_key(
-        &self,
-        by: &UserView,
-        sdkappid: &str,
-    ) -> Result<String, AppError> {
-        require(by.role.can_reveal_secrets())?;
-        let row = self.app_row(sdkappid).await?;
-        let secret = self
-            .secrets
-            .open(&row.secret_key)
-            .map_err(|e| internal("opening app secret key", format!("{e:#}")))?;
-        let event = NewEvent {
-            actor: &by.username,
-            action: "secret_revealed",
-            object: &format!("app:{}", row.sdkappid),
-            detail: "",
-        };
-        store::audit::insert(&self.db, event, self.clock.now()).await?;
-        Ok(secret.expose().to_owned())
     }
 }

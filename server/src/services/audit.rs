@@ -1,11 +1,14 @@
+use app::api::AuditBackend;
 use app::domain::{AppError, AuditEntry, UserView};
+use async_trait::async_trait;
 
 use super::Services;
 use crate::store;
 
-impl Services {
+#[async_trait]
+impl AuditBackend for Services {
     /// Every role may read the log; one page is at most 200 entries.
-    pub async fn list_audit(
+    async fn list_audit(
         &self,
         _by: &UserView,
         before_id: Option<i64>,

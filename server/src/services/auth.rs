@@ -1,15 +1,17 @@
 use std::sync::atomic::Ordering;
 
-use app::api::ClientInfo;
+use app::api::{AuthBackend, ClientInfo};
 use app::domain::{AppError, Password, Role, Rule, UserView, Username};
+use async_trait::async_trait;
 
 use super::{Services, db_err, internal, user_view};
 use crate::store::audit::NewEvent;
 use crate::store::{self, StoreError};
 use crate::throttle::Key;
 
-impl Services {
-    pub async fn needs_setup(&self) -> Result<bool, AppError> {
+#[async_trait]
+impl AuthBackend for Services {
+    async fn needs_setup(&self) -> Result<bool, AppError> {
         if self.set_up.load(Ordering::Relaxed) {
             return Ok(false);
         }
@@ -21,7 +23,7 @@ impl Services {
     }
 
     /// The one-time setup: creates the owner unless any console user exists.
-    pub async fn create_owner(
+    async fn create_owner(
         &self,
         username: &str,
         password: &str,
@@ -63,7 +65,7 @@ impl Services {
         Ok(user_view(&row))
     }
 
-    pub async fn sign_in(
+    async fn sign_in(
         &self,
         username: &str,
         password: &str,
@@ -124,7 +126,7 @@ impl Services {
         }
     }
 
-    pub async fn sign_out(&self, user: &UserView) -> Result<(), AppError> {
+    async fn sign_out(&self, user: &UserView) -> Result<(), AppError> {
         let event = NewEvent {
             actor: &user.username,
             action: "sign_out",
@@ -136,7 +138,7 @@ impl Services {
     }
 
     /// The user behind a session or token; a disabled or deleted user is signed out.
-    pub async fn active_user(&self, id: i64) -> Result<UserView, AppError> {
+    async fn active_user(&self, id: i64) -> Result<UserView, AppError> {
         match store::users::by_id(&self.db, id).await? {
             Some(row) if row.disabled == 0 => Ok(user_view(&row)),
             _ => Err(AppError::Unauthenticated),

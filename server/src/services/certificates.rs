@@ -3,11 +3,13 @@
 
 use std::time::Duration;
 
+use app::api::CertificatesBackend;
 use app::domain::{
-    AppError, CertificateCheck, CertificateDraft, CertificateList, CertificateSettings,
-    CertificateStatus, CertificateView, CheckState, FieldError, Localized, Platform, Rule,
-    Sdkappid, UserView, Vendor,
+    AppError, CertificateCheck, CertificateDraft, CertificateId, CertificateList,
+    CertificateSettings, CertificateStatus, CertificateView, CheckState, FieldError, Localized,
+    Platform, Rule, Sdkappid, UserView, Vendor,
 };
+use async_trait::async_trait;
 
 use super::{Services, db_err, internal, require};
 use crate::crypto::SecretString;
@@ -36,15 +38,6 @@ impl Check {
     }
 }
 
-/// An id from a path or form (certificate, record): a positive integer, or nothing by that name.
-pub(super) fn positive_id(raw: &str) -> Result<i64, AppError> {
-    raw.trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(AppError::NotFound)
-}
-
 fn taken(vendor: Vendor, id: i64) -> AppError {
     AppError::Conflict(FieldError::new(
         vendor.key_field(),
@@ -58,267 +51,12 @@ fn china_date(unix: i64) -> String {
 }
 
 impl Services {
-    pub async fn list_certificates(
-        &self,
-        _by: &UserView,
-        sdkappid: &str,
-    ) -> Result<CertificateList, AppError> {
-        let app = self.app_row(sdkappid).await?;
-        let rows = certs::list(&self.db, app.sdkappid).await?;
-        let versions = certs::versions_of_app(&self.db, app.sdkappid).await?;
-        let now = self.clock.now();
-        let certificates = rows
-            .iter()
-            .map(|cert| {
-                let mine: Vec<VersionRow> = versions
-                    .iter()
-                    .filter(|v| v.certificate_id == cert.id)
-                    .cloned()
-                    .collect();
-                self.certificate_view(cert, &mine, now)
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(CertificateList {
-            now,
-            android_enabled: Platform::split(&app.platforms).contains(&Platform::Android),
-            certificates,
-        })
-    }
-
-    pub async fn get_certificate(
-        &self,
-        _by: &UserView,
-        sdkappid: &str,
-        id: &str,
-    ) -> Result<CertificateView, AppError> {
-        let sdkappid = Sdkappid::parse(sdkappid)?;
-        self.load_view(sdkappid, positive_id(id)?).await
-    }
-
     async fn load_view(&self, sdkappid: Sdkappid, id: i64) -> Result<CertificateView, AppError> {
         let cert = certs::get(&self.db, sdkappid.get(), id)
             .await?
             .ok_or(AppError::NotFound)?;
         let versions = certs::versions(&self.db, id).await?;
         self.certificate_view(&cert, &versions, self.clock.now())
-    }
-
-    /// Saves a new certificate under a fresh ID, pending until the activation delay has passed
-    /// (or invalid, if the vendor refuses its credentials).
-    pub async fn add_certificate(
-        &self,
-        by: &UserView,
-        sdkappid: &str,
-        draft: &CertificateDraft,
-    ) -> Result<CertificateView, AppError> {
-        require(by.role.can_configure())?;
-        let app = self.app_row(sdkappid).await?;
-        if !Platform::split(&app.platforms).contains(&Platform::Android) {
-            return Err(AppError::invalid(
-                Platform::FIELD,
-                Rule::Other {
-                    key: "rule.needs_android".into(),
-                },
-            ));
-        }
-        let input = draft.parse(false)?;
-        let vendor = input.settings.vendor;
-        let secret = input
-            .secret
-            .ok_or_else(|| AppError::invalid(vendor.secret_field(), Rule::Required))?;
-        let key = input.settings.unique_key();
-        if let Some(id) = certs::id_by_key(&self.db, app.sdkappid, vendor.as_str(), &key).await? {
-            return Err(taken(vendor, id));
-        }
-        let check = self
-            .check_credentials(&input.settings, secret.expose())
-            .await;
-        let settings = serde_json::to_string(&input.settings)
-            .map_err(|e| internal("encoding certificate settings", e))?;
-        let sealed = self.secrets.seal(secret.expose());
-        let now = self.clock.now();
-        let mut tx = self.db.begin().await.map_err(db_err)?;
-        let cert = match certs::insert(&mut *tx, app.sdkappid, vendor.as_str(), &key, by.id, now)
-            .await
-        {
-            Err(StoreError::Unique) => {
-                drop(tx);
-                let id = certs::id_by_key(&self.db, app.sdkappid, vendor.as_str(), &key).await?;
-                return Err(taken(vendor, id.unwrap_or_default()));
-            }
-            other => other?,
-        };
-        let version = NewVersion {
-            settings: &settings,
-            sealed_secret: &sealed,
-            effective_at: now + self.activation_delay.as_secs() as i64,
-            check_state: check.state,
-            check_code: check.code,
-            check_detail: &check.detail,
-            announced: check.state == CheckState::Invalid,
-        };
-        certs::insert_version(&mut *tx, cert.id, version, now).await?;
-        let object = format!("certificate:{}", cert.id);
-        let detail = format!("app {} · {vendor} {key}", app.sdkappid);
-        let event = NewEvent {
-            actor: &by.username,
-            action: "certificate_created",
-            object: &object,
-            detail: &detail,
-        };
-        store::audit::insert(&mut *tx, event, now).await?;
-        self.audit_refusal(&mut tx, &object, &check, now).await?;
-        tx.commit().await.map_err(db_err)?;
-        self.load_view(Sdkappid::from_i64(app.sdkappid)?, cert.id)
-            .await
-    }
-
-    /// Saves an edit as a new version, pending again, while the version serving now keeps
-    /// serving until the new one is effective. Empty secrets keep the stored one; an edit that
-    /// changes nothing saves nothing.
-    pub async fn edit_certificate(
-        &self,
-        by: &UserView,
-        sdkappid: &str,
-        id: &str,
-        draft: &CertificateDraft,
-    ) -> Result<CertificateView, AppError> {
-        require(by.role.can_configure())?;
-        let sdkappid = Sdkappid::parse(sdkappid)?;
-        let id = positive_id(id)?;
-        let cert = certs::get(&self.db, sdkappid.get(), id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let vendor =
-            Vendor::parse(&cert.vendor).map_err(|_| internal("stored vendor", &cert.vendor))?;
-        let mut draft = draft.clone();
-        match draft
-            .vendor
-            .as_deref()
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-        {
-            Some(v) if Vendor::parse(v)? != vendor => {
-                return Err(AppError::invalid(
-                    Vendor::FIELD,
-                    Rule::Other {
-                        key: "rule.vendor_fixed".into(),
-                    },
-                ));
-            }
-            _ => draft.vendor = Some(vendor.as_str().into()),
-        }
-        let mut input = draft.parse(true)?;
-        let versions = certs::versions(&self.db, id).await?;
-        let latest = versions
-            .last()
-            .ok_or_else(|| internal("certificate without a version", id))?;
-        let stored: CertificateSettings = serde_json::from_str(&latest.settings)
-            .map_err(|e| internal("stored certificate settings", e))?;
-        let stored_secret = self.open(&latest.secret)?;
-        if vendor == Vendor::Fcm && input.secret.is_none() {
-            input.settings.project_id = stored.project_id.clone();
-            input.settings.client_email = stored.client_email.clone();
-        }
-        let secret = match &input.secret {
-            Some(s) => SecretString::new(s.expose().to_owned()),
-            None => stored_secret.clone(),
-        };
-        if input.settings == stored && secret == stored_secret {
-            return self.load_view(sdkappid, id).await;
-        }
-        let key = input.settings.unique_key();
-        if key != cert.unique_key
-            && let Some(other) =
-                certs::id_by_key(&self.db, sdkappid.get(), vendor.as_str(), &key).await?
-        {
-            return Err(taken(vendor, other));
-        }
-        let check = self
-            .check_credentials(&input.settings, secret.expose())
-            .await;
-        let settings = serde_json::to_string(&input.settings)
-            .map_err(|e| internal("encoding certificate settings", e))?;
-        let sealed = self.secrets.seal(secret.expose());
-        let now = self.clock.now();
-        let keep = serving(&versions, now).map_or(0, |v| v.version);
-        let mut tx = self.db.begin().await.map_err(db_err)?;
-        match certs::touch(&mut *tx, id, &key, now).await {
-            Err(StoreError::Unique) => {
-                drop(tx);
-                let other =
-                    certs::id_by_key(&self.db, sdkappid.get(), vendor.as_str(), &key).await?;
-                return Err(taken(vendor, other.unwrap_or_default()));
-            }
-            other => other?,
-        }
-        certs::keep_only_version(&mut *tx, id, keep).await?;
-        let version = NewVersion {
-            settings: &settings,
-            sealed_secret: &sealed,
-            effective_at: now + self.activation_delay.as_secs() as i64,
-            check_state: check.state,
-            check_code: check.code,
-            check_detail: &check.detail,
-            announced: check.state == CheckState::Invalid,
-        };
-        match certs::insert_version(&mut *tx, id, version, now).await {
-            Err(StoreError::Unique) => {
-                return Err(AppError::Conflict(FieldError::new(
-                    "id",
-                    Rule::Other {
-                        key: "rule.edited_concurrently".into(),
-                    },
-                )));
-            }
-            other => other?,
-        };
-        let object = format!("certificate:{id}");
-        let changed = if secret == stored_secret {
-            "settings"
-        } else {
-            "settings and secret"
-        };
-        let detail = format!("app {sdkappid} · {vendor} {key} · {changed}");
-        let event = NewEvent {
-            actor: &by.username,
-            action: "certificate_edited",
-            object: &object,
-            detail: &detail,
-        };
-        store::audit::insert(&mut *tx, event, now).await?;
-        self.audit_refusal(&mut tx, &object, &check, now).await?;
-        tx.commit().await.map_err(db_err)?;
-        self.load_view(sdkappid, id).await
-    }
-
-    /// Deletes a certificate; its ID is never handed out again and its secrets are erased.
-    pub async fn delete_certificate(
-        &self,
-        by: &UserView,
-        sdkappid: &str,
-        id: &str,
-    ) -> Result<(), AppError> {
-        require(by.role.can_configure())?;
-        let sdkappid = Sdkappid::parse(sdkappid)?;
-        let id = positive_id(id)?;
-        let now = self.clock.now();
-        let mut tx = self.db.begin().await.map_err(db_err)?;
-        if !certs::mark_deleted(&mut *tx, sdkappid.get(), id, now).await? {
-            return Err(AppError::NotFound);
-        }
-        certs::delete_versions(&mut *tx, id).await?;
-        let object = format!("certificate:{id}");
-        let detail = format!("app {sdkappid}");
-        let event = NewEvent {
-            actor: &by.username,
-            action: "certificate_deleted",
-            object: &object,
-            detail: &detail,
-        };
-        store::audit::insert(&mut *tx, event, now).await?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(())
     }
 
     /// Writes "became effective" to the audit log for every version whose time has come; safe
@@ -474,6 +212,261 @@ impl Services {
     }
 }
 
+#[async_trait]
+impl CertificatesBackend for Services {
+    async fn list_certificates(
+        &self,
+        _by: &UserView,
+        sdkappid: Sdkappid,
+    ) -> Result<CertificateList, AppError> {
+        let app = self.app_row(sdkappid).await?;
+        let rows = certs::list(&self.db, app.sdkappid).await?;
+        let versions = certs::versions_of_app(&self.db, app.sdkappid).await?;
+        let now = self.clock.now();
+        let certificates = rows
+            .iter()
+            .map(|cert| {
+                let mine: Vec<VersionRow> = versions
+                    .iter()
+                    .filter(|v| v.certificate_id == cert.id)
+                    .cloned()
+                    .collect();
+                self.certificate_view(cert, &mine, now)
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(CertificateList {
+            now,
+            android_enabled: Platform::split(&app.platforms).contains(&Platform::Android),
+            certificates,
+        })
+    }
+
+    async fn get_certificate(
+        &self,
+        _by: &UserView,
+        sdkappid: Sdkappid,
+        id: CertificateId,
+    ) -> Result<CertificateView, AppError> {
+        self.load_view(sdkappid, id.get()).await
+    }
+
+    /// Saves a new certificate under a fresh ID, pending until the activation delay has passed
+    /// (or invalid, if the vendor refuses its credentials).
+    async fn add_certificate(
+        &self,
+        by: &UserView,
+        sdkappid: Sdkappid,
+        draft: &CertificateDraft,
+    ) -> Result<CertificateView, AppError> {
+        require(by.role.can_configure())?;
+        let app = self.app_row(sdkappid).await?;
+        if !Platform::split(&app.platforms).contains(&Platform::Android) {
+            return Err(AppError::invalid(
+                Platform::FIELD,
+                Rule::Other {
+                    key: "rule.needs_android".into(),
+                },
+            ));
+        }
+        let input = draft.parse(false)?;
+        let vendor = input.settings.vendor;
+        let secret = input
+            .secret
+            .ok_or_else(|| AppError::invalid(vendor.secret_field(), Rule::Required))?;
+        let key = input.settings.unique_key();
+        if let Some(id) = certs::id_by_key(&self.db, app.sdkappid, vendor.as_str(), &key).await? {
+            return Err(taken(vendor, id));
+        }
+        let check = self
+            .check_credentials(&input.settings, secret.expose())
+            .await;
+        let settings = serde_json::to_string(&input.settings)
+            .map_err(|e| internal("encoding certificate settings", e))?;
+        let sealed = self.secrets.seal(secret.expose());
+        let now = self.clock.now();
+        let mut tx = self.db.begin().await.map_err(db_err)?;
+        let cert = match certs::insert(&mut *tx, app.sdkappid, vendor.as_str(), &key, by.id, now)
+            .await
+        {
+            Err(StoreError::Unique) => {
+                drop(tx);
+                let id = certs::id_by_key(&self.db, app.sdkappid, vendor.as_str(), &key).await?;
+                return Err(taken(vendor, id.unwrap_or_default()));
+            }
+            other => other?,
+        };
+        let version = NewVersion {
+            settings: &settings,
+            sealed_secret: &sealed,
+            effective_at: now + self.activation_delay.as_secs() as i64,
+            check_state: check.state,
+            check_code: check.code,
+            check_detail: &check.detail,
+            announced: check.state == CheckState::Invalid,
+        };
+        certs::insert_version(&mut *tx, cert.id, version, now).await?;
+        let object = format!("certificate:{}", cert.id);
+        let detail = format!("app {} · {vendor} {key}", app.sdkappid);
+        let event = NewEvent {
+            actor: &by.username,
+            action: "certificate_created",
+            object: &object,
+            detail: &detail,
+        };
+        store::audit::insert(&mut *tx, event, now).await?;
+        self.audit_refusal(&mut tx, &object, &check, now).await?;
+        tx.commit().await.map_err(db_err)?;
+        self.load_view(Sdkappid::from_i64(app.sdkappid)?, cert.id)
+            .await
+    }
+
+    /// Saves an edit as a new version, pending again, while the version serving now keeps
+    /// serving until the new one is effective. Empty secrets keep the stored one; an edit that
+    /// changes nothing saves nothing.
+    async fn edit_certificate(
+        &self,
+        by: &UserView,
+        sdkappid: Sdkappid,
+        id: CertificateId,
+        draft: &CertificateDraft,
+    ) -> Result<CertificateView, AppError> {
+        require(by.role.can_configure())?;
+        let id = id.get();
+        let cert = certs::get(&self.db, sdkappid.get(), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let vendor =
+            Vendor::parse(&cert.vendor).map_err(|_| internal("stored vendor", &cert.vendor))?;
+        let mut draft = draft.clone();
+        match draft
+            .vendor
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+        {
+            Some(v) if Vendor::parse(v)? != vendor => {
+                return Err(AppError::invalid(
+                    Vendor::FIELD,
+                    Rule::Other {
+                        key: "rule.vendor_fixed".into(),
+                    },
+                ));
+            }
+            _ => draft.vendor = Some(vendor.as_str().into()),
+        }
+        let mut input = draft.parse(true)?;
+        let versions = certs::versions(&self.db, id).await?;
+        let latest = versions
+            .last()
+            .ok_or_else(|| internal("certificate without a version", id))?;
+        let stored: CertificateSettings = serde_json::from_str(&latest.settings)
+            .map_err(|e| internal("stored certificate settings", e))?;
+        let stored_secret = self.open(&latest.secret)?;
+        if vendor == Vendor::Fcm && input.secret.is_none() {
+            input.settings.project_id = stored.project_id.clone();
+            input.settings.client_email = stored.client_email.clone();
+        }
+        let secret = match &input.secret {
+            Some(s) => SecretString::new(s.expose().to_owned()),
+            None => stored_secret.clone(),
+        };
+        if input.settings == stored && secret == stored_secret {
+            return self.load_view(sdkappid, id).await;
+        }
+        let key = input.settings.unique_key();
+        if key != cert.unique_key
+            && let Some(other) =
+                certs::id_by_key(&self.db, sdkappid.get(), vendor.as_str(), &key).await?
+        {
+            return Err(taken(vendor, other));
+        }
+        let check = self
+            .check_credentials(&input.settings, secret.expose())
+            .await;
+        let settings = serde_json::to_string(&input.settings)
+            .map_err(|e| internal("encoding certificate settings", e))?;
+        let sealed = self.secrets.seal(secret.expose());
+        let now = self.clock.now();
+        let keep = serving(&versions, now).map_or(0, |v| v.version);
+        let mut tx = self.db.begin().await.map_err(db_err)?;
+        match certs::touch(&mut *tx, id, &key, now).await {
+            Err(StoreError::Unique) => {
+                drop(tx);
+                let other =
+                    certs::id_by_key(&self.db, sdkappid.get(), vendor.as_str(), &key).await?;
+                return Err(taken(vendor, other.unwrap_or_default()));
+            }
+            other => other?,
+        }
+        certs::keep_only_version(&mut *tx, id, keep).await?;
+        let version = NewVersion {
+            settings: &settings,
+            sealed_secret: &sealed,
+            effective_at: now + self.activation_delay.as_secs() as i64,
+            check_state: check.state,
+            check_code: check.code,
+            check_detail: &check.detail,
+            announced: check.state == CheckState::Invalid,
+        };
+        match certs::insert_version(&mut *tx, id, version, now).await {
+            Err(StoreError::Unique) => {
+                return Err(AppError::Conflict(FieldError::new(
+                    "id",
+                    Rule::Other {
+                        key: "rule.edited_concurrently".into(),
+                    },
+                )));
+            }
+            other => other?,
+        };
+        let object = format!("certificate:{id}");
+        let changed = if secret == stored_secret {
+            "settings"
+        } else {
+            "settings and secret"
+        };
+        let detail = format!("app {sdkappid} · {vendor} {key} · {changed}");
+        let event = NewEvent {
+            actor: &by.username,
+            action: "certificate_edited",
+            object: &object,
+            detail: &detail,
+        };
+        store::audit::insert(&mut *tx, event, now).await?;
+        self.audit_refusal(&mut tx, &object, &check, now).await?;
+        tx.commit().await.map_err(db_err)?;
+        self.load_view(sdkappid, id).await
+    }
+
+    /// Deletes a certificate; its ID is never handed out again and its secrets are erased.
+    async fn delete_certificate(
+        &self,
+        by: &UserView,
+        sdkappid: Sdkappid,
+        id: CertificateId,
+    ) -> Result<(), AppError> {
+        require(by.role.can_configure())?;
+        let id = id.get();
+        let now = self.clock.now();
+        let mut tx = self.db.begin().await.map_err(db_err)?;
+        if !certs::mark_deleted(&mut *tx, sdkappid.get(), id, now).await? {
+            return Err(AppError::NotFound);
+        }
+        certs::delete_versions(&mut *tx, id).await?;
+        let object = format!("certificate:{id}");
+        let detail = format!("app {sdkappid}");
+        let event = NewEvent {
+            actor: &by.username,
+            action: "certificate_deleted",
+            object: &object,
+            detail: &detail,
+        };
+        store::audit::insert(&mut *tx, event, now).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -509,14 +502,6 @@ mod tests {
             version(2, 200, CheckState::Invalid),
         ];
         assert_eq!(serving(&refused, 500).map(|v| v.version), Some(1));
-    }
-
-    #[test]
-    fn ids_are_positive_integers() {
-        assert_eq!(positive_id(" 6297 ").unwrap(), 6297);
-        for bad in ["0", "-1", "abc", "", "99999999999999999999"] {
-            assert_eq!(positive_id(bad).unwrap_err(), AppError::NotFound, "{bad}");
-        }
     }
 
     #[test]

@@ -2,12 +2,14 @@
 //! reported tokens, logins, each message's decision and vendor answer, and for sandbox phones
 //! the notification shade.
 
+use app::api::{CertificatesBackend, DiagnoseBackend};
 use app::domain::{
     AppError, CertificateStatus, CertificateView, DIAGNOSE_MESSAGES, DIAGNOSE_WINDOW, DeviceView,
     DiagnoseQuery, Diagnosis, DiagnosisCheck, Localized, MessagePush, MessageTrace, PushOutcome,
-    UserView, Verdict, format_unix, parse_time, parse_user_id,
+    Sdkappid, UserView, Verdict, format_unix, parse_time, parse_user_id,
 };
 use app::i18n::{Locale, tr};
+use async_trait::async_trait;
 
 use super::Services;
 use super::push::{meaning_and_fix, record_view};
@@ -66,65 +68,6 @@ fn time(unix: i64) -> String {
 }
 
 impl Services {
-    pub async fn diagnose(
-        &self,
-        by: &UserView,
-        sdkappid: &str,
-        query: &DiagnoseQuery,
-    ) -> Result<Diagnosis, AppError> {
-        let app = self.app_row(sdkappid).await?;
-        let user = parse_user_id(query.user_id.as_deref().unwrap_or_default())?;
-        let now = self.clock.now();
-        let until =
-            parse_time("until", query.until.as_deref().unwrap_or_default())?.unwrap_or(now + 1);
-        let since = parse_time("since", query.since.as_deref().unwrap_or_default())?
-            .unwrap_or(until - DIAGNOSE_WINDOW);
-        let account_exists =
-            crate::store::accounts::account_exists(&self.db, app.sdkappid, &user).await?;
-        let certificates = self.list_certificates(by, sdkappid).await?.certificates;
-        let devices = self
-            .devices_of(app.sdkappid, &user, &certificates, now)
-            .await?;
-        let logins = sessions::user_logins(&self.db, app.sdkappid, &user, 5).await?;
-        let messages = self
-            .trace_messages(app.sdkappid, &user, since, until, &logins)
-            .await?;
-        let checks = vec![
-            certificate_check(&certificates, &devices),
-            devices_check(&certificates, &devices),
-            login_check(&logins, now),
-            messages_check(&messages),
-            delivery_check(&messages),
-        ];
-        let export = export(app.sdkappid, &user, now, &certificates, &devices, &messages);
-        Ok(Diagnosis {
-            sdkappid: app.sdkappid,
-            user_id: user,
-            account_exists,
-            since,
-            until,
-            generated_at: now,
-            checks,
-            devices,
-            messages,
-            export,
-        })
-    }
-
-    /// Every token the user reported (unbound and invalid ones too), newest first.
-    pub async fn list_devices(
-        &self,
-        by: &UserView,
-        sdkappid: &str,
-        user_id: &str,
-    ) -> Result<Vec<DeviceView>, AppError> {
-        let app = self.app_row(sdkappid).await?;
-        let user = parse_user_id(user_id)?;
-        let certificates = self.list_certificates(by, sdkappid).await?.certificates;
-        self.devices_of(app.sdkappid, &user, &certificates, self.clock.now())
-            .await
-    }
-
     async fn devices_of(
         &self,
         sdkappid: i64,
@@ -626,4 +569,66 @@ fn export(
         }
     }
     out
+}
+
+#[async_trait]
+impl DiagnoseBackend for Services {
+    async fn diagnose(
+        &self,
+        by: &UserView,
+        sdkappid: Sdkappid,
+        query: &DiagnoseQuery,
+    ) -> Result<Diagnosis, AppError> {
+        let app = self.app_row(sdkappid).await?;
+        let user = parse_user_id(query.user_id.as_deref().unwrap_or_default())?;
+        let now = self.clock.now();
+        let until =
+            parse_time("until", query.until.as_deref().unwrap_or_default())?.unwrap_or(now + 1);
+        let since = parse_time("since", query.since.as_deref().unwrap_or_default())?
+            .unwrap_or(until - DIAGNOSE_WINDOW);
+        let account_exists =
+            crate::store::accounts::account_exists(&self.db, app.sdkappid, &user).await?;
+        let certificates = self.list_certificates(by, sdkappid).await?.certificates;
+        let devices = self
+            .devices_of(app.sdkappid, &user, &certificates, now)
+            .await?;
+        let logins = sessions::user_logins(&self.db, app.sdkappid, &user, 5).await?;
+        let messages = self
+            .trace_messages(app.sdkappid, &user, since, until, &logins)
+            .await?;
+        let checks = vec![
+            certificate_check(&certificates, &devices),
+            devices_check(&certificates, &devices),
+            login_check(&logins, now),
+            messages_check(&messages),
+            delivery_check(&messages),
+        ];
+        let export = export(app.sdkappid, &user, now, &certificates, &devices, &messages);
+        Ok(Diagnosis {
+            sdkappid: app.sdkappid,
+            user_id: user,
+            account_exists,
+            since,
+            until,
+            generated_at: now,
+            checks,
+            devices,
+            messages,
+            export,
+        })
+    }
+
+    /// Every token the user reported (unbound and invalid ones too), newest first.
+    async fn list_devices(
+        &self,
+        by: &UserView,
+        sdkappid: Sdkappid,
+        user_id: &str,
+    ) -> Result<Vec<DeviceView>, AppError> {
+        let app = self.app_row(sdkappid).await?;
+        let user = parse_user_id(user_id)?;
+        let certificates = self.list_certificates(by, sdkappid).await?.certificates;
+        self.devices_of(app.sdkappid, &user, &certificates, self.clock.now())
+            .await
+    }
 }

@@ -1,7 +1,7 @@
 //! The client SDK's side: login with a UserSig, the connection that makes a device online, the
 //! device token report, logout.
 
-use app::domain::{AppError, Platform, Rule, Vendor, parse_device_token, parse_user_id};
+use app::domain::{AppError, Platform, Rule, Sdkappid, Vendor, parse_device_token, parse_user_id};
 use serde::Serialize;
 
 use super::token_writes::TokenBinding;
@@ -86,7 +86,7 @@ impl Services {
         user_sig: &str,
         platform: &str,
     ) -> Result<SdkLogin, AppError> {
-        let app = self.app_row(sdkappid).await?;
+        let app = self.app_row(Sdkappid::parse(sdkappid)?).await?;
         let user_id = parse_user_id(user_id)?;
         let platform = match platform.trim() {
             "" => Platform::Android,

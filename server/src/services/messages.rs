@@ -6,7 +6,8 @@ use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use app::domain::{
-    CheckState, DEFAULT_TITLE, PushKind, PushOutcome, SkipReason, Vendor, msg_key, parse_user_id,
+    CheckState, DEFAULT_TITLE, PushKind, PushOutcome, Sdkappid, SkipReason, Vendor, msg_key,
+    parse_user_id,
 };
 
 use super::Services;
@@ -106,6 +107,7 @@ impl Services {
         identifier: &str,
         sig: &str,
     ) -> Result<i64, ImError> {
+        let sdkappid = Sdkappid::parse(sdkappid).map_err(|_| ImError::UnknownApp)?;
         let app = self
             .app_row(sdkappid)
             .await

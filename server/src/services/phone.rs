@@ -1,9 +1,13 @@
 //! The virtual phone: the console plays a client app on a sandbox device — `registerPush`,
 //! login with a UserSig, `setOfflinePushToken` — through the same services the SDK API uses.
 
-use app::domain::{AppError, PhoneSession, Rule, ShadeItem, UserView, Vendor, parse_user_id};
+use app::api::{CertificatesBackend, PhoneBackend};
+use app::domain::{
+    AppError, CertificateId, PhoneSession, Rule, Sdkappid, ShadeItem, UserView, Vendor,
+    parse_user_id,
+};
+use async_trait::async_trait;
 
-use super::certificates::positive_id;
 use super::{Services, internal, require};
 use crate::crypto::usersig;
 use crate::store::certificates as certs;
@@ -21,13 +25,14 @@ fn certificate_error(key: &str) -> AppError {
     )
 }
 
-impl Services {
+#[async_trait]
+impl PhoneBackend for Services {
     /// Registers a new sandbox device for the certificate's app, logs `user_id` in on it with a
     /// UserSig made with the app's secret key, and reports its regId with the certificate ID.
-    pub async fn phone_sign_in(
+    async fn phone_sign_in(
         &self,
         by: &UserView,
-        sdkappid: &str,
+        sdkappid: Sdkappid,
         certificate_id: &str,
         user_id: &str,
     ) -> Result<PhoneSession, AppError> {
@@ -38,15 +43,15 @@ impl Services {
         let app = self.app_row(sdkappid).await?;
         // Checked before anything is registered, so a refusal leaves nothing behind.
         let user_id = parse_user_id(user_id)?;
-        let id = positive_id(certificate_id)
+        let id = CertificateId::parse(certificate_id)
             .map_err(|_| AppError::invalid("certificate_id", Rule::Required))?;
-        let cert = certs::get(&self.db, app.sdkappid, id)
+        let cert = certs::get(&self.db, app.sdkappid, id.get())
             .await?
             .ok_or_else(|| certificate_error("rule.unknown_certificate"))?;
         if Vendor::parse(&cert.vendor) != Ok(Vendor::Xiaomi) {
             return Err(certificate_error("rule.phone_xiaomi_only"));
         }
-        let view = self.get_certificate(by, sdkappid, certificate_id).await?;
+        let view = self.get_certificate(by, sdkappid, id).await?;
         let package = view.settings.package_name.clone().unwrap_or_default();
         let sandbox_app = sandbox::app_by_package(&self.db, &package)
             .await?
@@ -72,24 +77,20 @@ impl Services {
             None,
         );
         let login = self
-            .sdk_login(sdkappid, &user_id, &user_sig, "android")
+            .sdk_login(&sdkappid.to_string(), &user_id, &user_sig, "android")
             .await?;
-        self.sdk_push_token(&login.session, &id.to_string(), &reg_id)
+        self.sdk_push_token(&login.session, &id.get().to_string(), &reg_id)
             .await?;
         Ok(PhoneSession {
             user_id: login.user_id,
-            certificate_id: id,
+            certificate_id: id.get(),
             reg_id,
             session: login.session,
         })
     }
 
     /// What the phone's notification shade shows, newest first.
-    pub async fn phone_shade(
-        &self,
-        by: &UserView,
-        reg_id: &str,
-    ) -> Result<Vec<ShadeItem>, AppError> {
+    async fn phone_shade(&self, by: &UserView, reg_id: &str) -> Result<Vec<ShadeItem>, AppError> {
         require(by.role.can_test_push())?;
         if !self.sandbox_enabled {
             return Err(AppError::NotFound);
@@ -103,5 +104,9 @@ impl Services {
                 received_at_ms: n.received_at,
             })
             .collect())
+    }
+
+    async fn phone_logout(&self, session: &str) -> Result<(), AppError> {
+        self.sdk_logout(session).await
     }
 }

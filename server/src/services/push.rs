@@ -2,13 +2,15 @@
 
 use std::time::Duration;
 
+use app::api::PushBackend;
 use app::domain::{
     AppError, CheckState, Localized, OutcomeCounts, PushKind, PushOutcome, PushRecordDetail,
-    PushRecordPage, PushRecordQuery, PushRecordView, PushStats, PushTarget, Rule, TestPushDraft,
-    TestPushResult, UserView, Vendor, VendorStatus, parse_time, parse_user_id,
+    PushRecordPage, PushRecordQuery, PushRecordView, PushStats, PushTarget, RecordId, Rule,
+    Sdkappid, TestPushDraft, TestPushResult, UserView, Vendor, VendorStatus, parse_time,
+    parse_user_id,
 };
+use async_trait::async_trait;
 
-use super::certificates::positive_id;
 use super::{Services, internal, require};
 use crate::dispatch::{self, Content, Push, Target, Verdict};
 use crate::store;
@@ -100,14 +102,15 @@ pub(super) fn record_view(r: RecordRow) -> PushRecordView {
     }
 }
 
-impl Services {
+#[async_trait]
+impl PushBackend for Services {
     /// Sends a test push through the pipeline the IM's offline pushes take, with the
     /// certificate's serving version: one attempt, in this request, answered with everything
     /// the vendor said (and whether trying again could help).
-    pub async fn send_test_push(
+    async fn send_test_push(
         &self,
         by: &UserView,
-        sdkappid: &str,
+        sdkappid: Sdkappid,
         draft: &TestPushDraft,
     ) -> Result<TestPushResult, AppError> {
         require(by.role.can_test_push())?;
@@ -239,10 +242,10 @@ impl Services {
         })
     }
 
-    pub async fn list_push_records(
+    async fn list_push_records(
         &self,
         _by: &UserView,
-        sdkappid: &str,
+        sdkappid: Sdkappid,
         query: &PushRecordQuery,
     ) -> Result<PushRecordPage, AppError> {
         let app = self.app_row(sdkappid).await?;
@@ -257,14 +260,14 @@ impl Services {
         })
     }
 
-    pub async fn get_push_record(
+    async fn get_push_record(
         &self,
         _by: &UserView,
-        sdkappid: &str,
-        id: &str,
+        sdkappid: Sdkappid,
+        id: RecordId,
     ) -> Result<PushRecordDetail, AppError> {
         let app = self.app_row(sdkappid).await?;
-        let row = records::get(&self.db, app.sdkappid, positive_id(id)?)
+        let row = records::get(&self.db, app.sdkappid, id.get())
             .await?
             .ok_or(AppError::NotFound)?;
         let (request, answer) = match row.request_id {
@@ -282,15 +285,15 @@ impl Services {
     }
 
     /// Asks MiPush's `/v1/trace/message/status` about a record's message (one attempt, 5 s).
-    pub async fn query_vendor_status(
+    async fn query_vendor_status(
         &self,
         by: &UserView,
-        sdkappid: &str,
-        id: &str,
+        sdkappid: Sdkappid,
+        id: RecordId,
     ) -> Result<VendorStatus, AppError> {
         require(by.role.can_test_push())?;
         let app = self.app_row(sdkappid).await?;
-        let row = records::get(&self.db, app.sdkappid, positive_id(id)?)
+        let row = records::get(&self.db, app.sdkappid, id.get())
             .await?
             .ok_or(AppError::NotFound)?;
         let message_id = row.message_id.ok_or_else(|| {
@@ -334,10 +337,10 @@ impl Services {
     }
 
     /// Pushes by outcome: the last 24 hours by hour (`24h`) or the last 30 days by day (`30d`).
-    pub async fn push_stats(
+    async fn push_stats(
         &self,
         _by: &UserView,
-        sdkappid: &str,
+        sdkappid: Sdkappid,
         window: &str,
     ) -> Result<PushStats, AppError> {
         let app = self.app_row(sdkappid).await?;

@@ -1,17 +1,27 @@
+use app::api::SandboxBackend;
 use app::domain::{
     AppError, Rule, SandboxAppView, SandboxDeviceView, SandboxSendResult, ShadeItem, UserView,
 };
+use async_trait::async_trait;
 
 use super::{Services, require};
 use crate::store::sandbox as store;
 use crate::vendors::mipush::{AppSecret, Notification, Region, SendToRegIds, build_send};
 
 impl Services {
+    fn sandbox_on(&self) -> Result<(), AppError> {
+        if self.sandbox_enabled {
+            Ok(())
+        } else {
+            Err(AppError::NotFound)
+        }
+    }
+}
+
+#[async_trait]
+impl SandboxBackend for Services {
     /// Developers and up (the page shows the sandbox apps' AppSecrets); `None` when it is off.
-    pub async fn sandbox_apps(
-        &self,
-        by: &UserView,
-    ) -> Result<Option<Vec<SandboxAppView>>, AppError> {
+    async fn sandbox_apps(&self, by: &UserView) -> Result<Option<Vec<SandboxAppView>>, AppError> {
         require(by.role.can_test_push())?;
         if !self.sandbox_enabled {
             return Ok(None);
@@ -47,19 +57,7 @@ impl Services {
         Ok(Some(out))
     }
 
-    fn sandbox_on(&self) -> Result<(), AppError> {
-        if self.sandbox_enabled {
-            Ok(())
-        } else {
-            Err(AppError::NotFound)
-        }
-    }
-
-    pub async fn sandbox_create_app(
-        &self,
-        by: &UserView,
-        package_name: &str,
-    ) -> Result<(), AppError> {
+    async fn sandbox_create_app(&self, by: &UserView, package_name: &str) -> Result<(), AppError> {
         require(by.role.can_test_push())?;
         self.sandbox_on()?;
         crate::sandbox::create_app(&self.db, package_name, &[])
@@ -67,7 +65,7 @@ impl Services {
             .map(|_| ())
     }
 
-    pub async fn sandbox_add_device(
+    async fn sandbox_add_device(
         &self,
         by: &UserView,
         package_name: &str,
@@ -83,7 +81,7 @@ impl Services {
 
     /// One attempt through the MiPush client to the sandbox region; the vendor's answer is the
     /// result, whatever it is.
-    pub async fn sandbox_send(
+    async fn sandbox_send(
         &self,
         by: &UserView,
         reg_id: &str,

@@ -1,4 +1,6 @@
+use app::api::{AuthBackend, TokensBackend};
 use app::domain::{AppError, CreatedToken, TokenName, TokenView, UserView};
+use async_trait::async_trait;
 
 use super::{Services, db_err};
 use crate::crypto::{new_api_token, token_digest};
@@ -24,14 +26,17 @@ impl Services {
         store::tokens::touch(&self.db, row.id, self.clock.now()).await?;
         self.active_user(row.user_id).await
     }
+}
 
-    pub async fn list_tokens(&self, by: &UserView) -> Result<Vec<TokenView>, AppError> {
+#[async_trait]
+impl TokensBackend for Services {
+    async fn list_tokens(&self, by: &UserView) -> Result<Vec<TokenView>, AppError> {
         let rows = store::tokens::list_for_user(&self.db, by.id).await?;
         Ok(rows.into_iter().map(token_view).collect())
     }
 
     /// A token acts with its owner's role, so any signed-in user may make one for themself.
-    pub async fn create_token(&self, by: &UserView, name: &str) -> Result<CreatedToken, AppError> {
+    async fn create_token(&self, by: &UserView, name: &str) -> Result<CreatedToken, AppError> {
         let name = TokenName::parse(name)?;
         let token = new_api_token();
         let prefix: String = token.expose().chars().take(12).collect();
@@ -61,7 +66,7 @@ impl Services {
         })
     }
 
-    pub async fn revoke_token(&self, by: &UserView, id: i64) -> Result<(), AppError> {
+    async fn revoke_token(&self, by: &UserView, id: i64) -> Result<(), AppError> {
         let now = self.clock.now();
         let mut tx = self.db.begin().await.map_err(db_err)?;
         let row = store::tokens::revoke(&mut *tx, id, by.id, now)

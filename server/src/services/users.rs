@@ -1,4 +1,6 @@
+use app::api::UsersBackend;
 use app::domain::{AppError, Password, Role, Rule, UserView, Username};
+use async_trait::async_trait;
 
 use super::{Services, db_err, internal, require, user_view};
 use crate::store::audit::NewEvent;
@@ -24,53 +26,6 @@ fn last_owner(field: &str) -> AppError {
 }
 
 impl Services {
-    /// Every role sees the list of console users.
-    pub async fn list_users(&self, _by: &UserView) -> Result<Vec<UserView>, AppError> {
-        let rows = store::users::list(&self.db).await?;
-        Ok(rows.iter().map(user_view).collect())
-    }
-
-    pub async fn create_user(
-        &self,
-        by: &UserView,
-        username: &str,
-        password: &str,
-        role: &str,
-    ) -> Result<UserView, AppError> {
-        require(by.role.can_manage_users())?;
-        let username = Username::parse(username)?;
-        let password = Password::parse(password)?;
-        let role = Role::parse(role)?;
-        require(by.role.can_assign(role))?;
-        let hash = self
-            .passwords
-            .hash(password.expose())
-            .await
-            .map_err(|e| internal("hashing", e))?;
-        let now = self.clock.now();
-        let mut tx = self.db.begin().await.map_err(db_err)?;
-        let row = match store::users::insert(&mut *tx, username.as_str(), &hash, role.as_str(), now)
-            .await
-        {
-            Err(StoreError::Unique) => {
-                return Err(AppError::Conflict(app::domain::FieldError::new(
-                    Username::FIELD,
-                    Rule::Taken,
-                )));
-            }
-            other => other?,
-        };
-        let event = NewEvent {
-            actor: &by.username,
-            action: "user_created",
-            object: &format!("user:{username}"),
-            detail: role.as_str(),
-        };
-        store::audit::insert(&mut *tx, event, now).await?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(user_view(&row))
-    }
-
     /// `pushdesk admin create`: the shell is trusted; creating the first user ends the setup page.
     pub async fn create_user_from_shell(
         &self,
@@ -129,7 +84,64 @@ impl Services {
         Ok(target)
     }
 
-    pub async fn set_role(
+    async fn user_row(&self, id: i64) -> Result<UserView, AppError> {
+        store::users::by_id(&self.db, id)
+            .await?
+            .map(|r| user_view(&r))
+            .ok_or(AppError::NotFound)
+    }
+}
+
+#[async_trait]
+impl UsersBackend for Services {
+    /// Every role sees the list of console users.
+    async fn list_users(&self, _by: &UserView) -> Result<Vec<UserView>, AppError> {
+        let rows = store::users::list(&self.db).await?;
+        Ok(rows.iter().map(user_view).collect())
+    }
+
+    async fn create_user(
+        &self,
+        by: &UserView,
+        username: &str,
+        password: &str,
+        role: &str,
+    ) -> Result<UserView, AppError> {
+        require(by.role.can_manage_users())?;
+        let username = Username::parse(username)?;
+        let password = Password::parse(password)?;
+        let role = Role::parse(role)?;
+        require(by.role.can_assign(role))?;
+        let hash = self
+            .passwords
+            .hash(password.expose())
+            .await
+            .map_err(|e| internal("hashing", e))?;
+        let now = self.clock.now();
+        let mut tx = self.db.begin().await.map_err(db_err)?;
+        let row = match store::users::insert(&mut *tx, username.as_str(), &hash, role.as_str(), now)
+            .await
+        {
+            Err(StoreError::Unique) => {
+                return Err(AppError::Conflict(app::domain::FieldError::new(
+                    Username::FIELD,
+                    Rule::Taken,
+                )));
+            }
+            other => other?,
+        };
+        let event = NewEvent {
+            actor: &by.username,
+            action: "user_created",
+            object: &format!("user:{username}"),
+            detail: role.as_str(),
+        };
+        store::audit::insert(&mut *tx, event, now).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(user_view(&row))
+    }
+
+    async fn set_role(
         &self,
         by: &UserView,
         username: &str,
@@ -155,7 +167,7 @@ impl Services {
         self.user_row(target.id).await
     }
 
-    pub async fn set_disabled(
+    async fn set_disabled(
         &self,
         by: &UserView,
         username: &str,
@@ -181,12 +193,5 @@ impl Services {
         store::audit::insert(&mut *tx, event, now).await?;
         tx.commit().await.map_err(db_err)?;
         self.user_row(target.id).await
-    }
-
-    async fn user_row(&self, id: i64) -> Result<UserView, AppError> {
-        store::users::by_id(&self.db, id)
-            .await?
-            .map(|r| user_view(&r))
-            .ok_or(AppError::NotFound)
     }
 }
