@@ -6,17 +6,18 @@ use std::time::Duration;
 use app::api::CertificatesBackend;
 use app::domain::{
     AppError, CertificateCheck, CertificateDraft, CertificateId, CertificateList,
-    CertificateSettings, CertificateStatus, CertificateView, CheckState, FieldError, Localized,
-    Platform, Rule, Sdkappid, UserView, Vendor,
+    CertificateSettings, CertificateStatus, CertificateView, CheckState, FieldError, Platform,
+    Rule, Sdkappid, UserView, Vendor,
 };
 use async_trait::async_trait;
 
+use super::push::meaning_and_fix;
 use super::{Services, db_err, internal, require};
 use crate::crypto::SecretString;
 use crate::store::audit::NewEvent;
 use crate::store::certificates::{self as certs, CertificateRow, NewVersion, VersionRow, serving};
 use crate::store::{self, StoreError};
-use crate::vendors::mipush::{AppSecret, ErrorCode, build_counters};
+use crate::vendors::mipush::{AppSecret, build_counters};
 
 /// The credential check must not hold the page up: one attempt, this long at most.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
@@ -176,21 +177,13 @@ impl Services {
         } else {
             secret.masked()
         };
-        let code = latest.check_code.map(ErrorCode::from_code);
+        let (meaning, fix) = meaning_and_fix(latest.check_code);
         let check = CertificateCheck {
             state,
             code: latest.check_code,
             detail: latest.check_detail.clone(),
-            meaning: code.map(|c| Localized {
-                zh: c.meaning_zh().into(),
-                en: c.meaning_en().into(),
-            }),
-            fix: code.and_then(|c| {
-                Some(Localized {
-                    zh: c.fix_zh()?.into(),
-                    en: c.fix_en()?.into(),
-                })
-            }),
+            meaning,
+            fix,
             checked_at: latest.checked_at,
         };
         let previous_version_serving = status != CertificateStatus::Effective

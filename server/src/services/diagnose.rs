@@ -6,7 +6,7 @@ use app::api::{CertificatesBackend, DiagnoseBackend};
 use app::domain::{
     AppError, CertificateStatus, CertificateView, DIAGNOSE_MESSAGES, DIAGNOSE_WINDOW, DeviceView,
     DiagnoseQuery, Diagnosis, DiagnosisCheck, Localized, MessagePush, MessageTrace, PushOutcome,
-    Sdkappid, UserView, Verdict, format_unix, parse_time, parse_user_id,
+    Sdkappid, UserView, Verdict, format_unix, msg_key, parse_time, parse_user_id,
 };
 use app::i18n::{Locale, tr};
 use async_trait::async_trait;
@@ -125,7 +125,7 @@ impl Services {
         let delivered = logins.iter().map(|l| l.delivered_id).max().unwrap_or(0);
         let mut traces = Vec::with_capacity(rows.len());
         for m in rows {
-            let msg_key = format!("{}_{}_{}", m.msg_seq, m.msg_random, m.msg_time);
+            let msg_key = msg_key(m.msg_seq, m.msg_random, m.msg_time);
             let mut mine = Vec::new();
             for r in pushes
                 .iter()

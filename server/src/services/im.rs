@@ -1,7 +1,9 @@
 //! The client SDK's side: login with a UserSig, the connection that makes a device online, the
 //! device token report, logout.
 
-use app::domain::{AppError, Platform, Rule, Sdkappid, Vendor, parse_device_token, parse_user_id};
+use app::domain::{
+    AppError, Platform, Rule, Sdkappid, Vendor, msg_key, parse_device_token, parse_user_id,
+};
 use serde::Serialize;
 
 use super::token_writes::TokenBinding;
@@ -220,7 +222,7 @@ impl Services {
             messages.push(InboxMessage {
                 id: r.id,
                 kind: "message",
-                msg_key: format!("{}_{}_{}", r.msg_seq, r.msg_random, r.msg_time),
+                msg_key: msg_key(r.msg_seq, r.msg_random, r.msg_time),
                 from_account: r.from_account,
                 msg_seq: r.msg_seq,
                 msg_random: r.msg_random,

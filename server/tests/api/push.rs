@@ -6,59 +6,18 @@ use serde_json::{Value, json};
 use sqlx::Connection;
 
 use crate::on_both_engines;
-use crate::support::{TestApp, assert_error};
+use crate::support::{ImFixture, TestApp, assert_error, im_fixture};
 
 const PUSH: &str = "/api/v1/apps/1400000001/test-push";
 const RECORDS: &str = "/api/v1/apps/1400000001/push-records";
 
-struct Fixture {
-    app_id: String,
-    app_key: String,
-    secret: String,
-    certificate_id: i64,
-}
-
 /// An app with Android, a sandbox push app for com.example.im and a Xiaomi certificate in the
-/// sandbox region (effective at once under a zero activation delay).
-async fn fixture(app: &TestApp) -> Fixture {
-    app.with_owner().await;
-    app.post("/api/v1/apps", json!({"name": "Demo"})).await;
-    app.put(
-        "/api/v1/apps/1400000001/platforms",
-        json!({"platforms": ["android"]}),
-    )
-    .await;
-    let sb: Value = app
-        .post(
-            "/sandbox/mipush/apps",
-            json!({"package_name": "com.example.im"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let secret = sb["app_secret"].as_str().unwrap().to_owned();
-    let cert: Value = app
-        .post(
-            "/api/v1/apps/1400000001/certificates",
-            json!({"vendor": "xiaomi", "package_name": "com.example.im",
-                   "app_id": sb["app_id"], "app_secret": secret, "region": "sandbox",
-                   "channel_id": "im_message"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(cert["check"]["state"], "passed", "{cert}");
-    Fixture {
-        app_id: sb["app_id"].as_str().unwrap().into(),
-        app_key: sb["app_key"].as_str().unwrap().into(),
-        secret,
-        certificate_id: cert["id"].as_i64().unwrap(),
-    }
+/// sandbox region (effective at once under a zero activation delay), no phones yet.
+async fn fixture(app: &TestApp) -> ImFixture {
+    im_fixture(app, 0, Some("im_message")).await
 }
 
-async fn device(app: &TestApp, f: &Fixture) -> String {
+async fn device(app: &TestApp, f: &ImFixture) -> String {
     let v: Value = app
         .post(
             "/sandbox/mipush/devices",
@@ -113,7 +72,7 @@ on_both_engines! {
         assert!(result["trace_id"].as_str().is_some());
         let request = result["request"].as_str().unwrap();
         assert!(request.contains("Authorization: key=****"), "{request}");
-        assert!(!request.contains(&f.secret));
+        assert!(!request.contains(&f.app_secret));
         assert!(request.contains("extra.channel_id=im_message"), "{request}");
         assert!(request.contains("title=a+new+message"), "{request}");
 

@@ -415,6 +415,10 @@ pub struct ImFixture {
     pub key: String,
     pub certificate_id: i64,
     pub reg_ids: Vec<String>,
+    /// The sandbox app's credentials, as Xiaomi's console shows them.
+    pub app_id: String,
+    pub app_key: String,
+    pub app_secret: String,
 }
 
 pub async fn im_fixture(app: &TestApp, devices: usize, channel_id: Option<&str>) -> ImFixture {
@@ -445,6 +449,7 @@ pub async fn im_fixture(app: &TestApp, devices: usize, channel_id: Option<&str>)
         .json()
         .await
         .unwrap();
+    assert_eq!(cert["check"]["state"], "passed", "{cert}");
     let mut reg_ids = Vec::new();
     for _ in 0..devices {
         let d: Value = app
@@ -469,5 +474,8 @@ pub async fn im_fixture(app: &TestApp, devices: usize, channel_id: Option<&str>)
         key: key["secret_key"].as_str().unwrap().to_owned(),
         certificate_id: cert["id"].as_i64().unwrap(),
         reg_ids,
+        app_id: sb["app_id"].as_str().unwrap().to_owned(),
+        app_key: sb["app_key"].as_str().unwrap().to_owned(),
+        app_secret: sb["app_secret"].as_str().unwrap().to_owned(),
     }
 }
