@@ -3,7 +3,7 @@
 //! sandbox is mounted. Edges only extract, call one service and map the answer.
 
 mod api_v1;
-pub(crate) mod extract;
+mod extract;
 mod guard;
 mod misc;
 mod sdk_v1;

@@ -4,8 +4,10 @@
 //! validation order and codes, so any MiPush client gets the answers the real service gives.
 //! Its state lives in the project's database; injected faults live in the process.
 
+mod codes;
 mod control;
 mod faults;
+mod http;
 mod ids;
 mod limits;
 mod server_api;

@@ -8,20 +8,20 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 
+use super::http::{CallerLocale, ControlError, JsonBody};
 use super::{FaultPlan, Limits, Sandbox};
-use crate::http::extract::{ApiError, ApiLocale, Body};
 use crate::store::StoreError;
 use crate::store::sandbox::{self as store, SandboxAppRow};
 use crate::unix_now;
 
-type Result<T> = std::result::Result<T, ApiError>;
+type Result<T> = std::result::Result<T, ControlError>;
 
-fn fail(locale: app::i18n::Locale) -> impl Fn(AppError) -> ApiError {
-    move |e| ApiError::new(e, locale)
+fn fail(locale: app::i18n::Locale) -> impl Fn(AppError) -> ControlError {
+    move |e| ControlError::new(e, locale)
 }
 
-fn db(locale: app::i18n::Locale) -> impl Fn(StoreError) -> ApiError {
-    move |e| ApiError::new(e.into(), locale)
+fn db(locale: app::i18n::Locale) -> impl Fn(StoreError) -> ControlError {
+    move |e| ControlError::new(e.into(), locale)
 }
 
 #[derive(Serialize)]
@@ -84,8 +84,8 @@ pub struct NewApp {
 /// Xiaomi's console: a push app for a package, with AppID, AppKey and AppSecret.
 pub async fn create_app(
     State(sb): State<Sandbox>,
-    ApiLocale(l): ApiLocale,
-    Body(body): Body<NewApp>,
+    CallerLocale(l): CallerLocale,
+    JsonBody(body): JsonBody<NewApp>,
 ) -> Result<impl IntoResponse> {
     let row = super::create_app(&sb.db, &body.package_name, &body.channels)
         .await
@@ -95,7 +95,7 @@ pub async fn create_app(
 
 pub async fn list_apps(
     State(sb): State<Sandbox>,
-    ApiLocale(l): ApiLocale,
+    CallerLocale(l): CallerLocale,
 ) -> Result<impl IntoResponse> {
     let rows = store::list_apps(&sb.db).await.map_err(db(l))?;
     Ok(Json(
@@ -113,16 +113,16 @@ pub struct Channels {
 
 pub async fn set_channels(
     State(sb): State<Sandbox>,
-    ApiLocale(l): ApiLocale,
+    CallerLocale(l): CallerLocale,
     Path(app_id): Path<String>,
-    Body(body): Body<Channels>,
+    JsonBody(body): JsonBody<Channels>,
 ) -> Result<StatusCode> {
     let channels = parse_channels(&body.channels).map_err(fail(l))?;
     if !store::set_channels(&sb.db, &app_id, &channels)
         .await
         .map_err(db(l))?
     {
-        return Err(ApiError::new(AppError::NotFound, l));
+        return Err(ControlError::new(AppError::NotFound, l));
     }
     Ok(StatusCode::NO_CONTENT)
 }
@@ -130,7 +130,7 @@ pub async fn set_channels(
 /// Xiaomi's console "reset AppSecret": a new secret; the old one is refused from now on (21301).
 pub async fn reset_secret(
     State(sb): State<Sandbox>,
-    ApiLocale(l): ApiLocale,
+    CallerLocale(l): CallerLocale,
     Path(app_id): Path<String>,
 ) -> Result<Json<serde_json::Value>> {
     let secret = super::ids::app_secret();
@@ -138,7 +138,7 @@ pub async fn reset_secret(
         .await
         .map_err(db(l))?
     {
-        return Err(ApiError::new(AppError::NotFound, l));
+        return Err(ControlError::new(AppError::NotFound, l));
     }
     Ok(Json(
         serde_json::json!({ "app_id": app_id, "app_secret": secret }),
@@ -148,16 +148,16 @@ pub async fn reset_secret(
 async fn require_app(sb: &Sandbox, app_id: &str, l: app::i18n::Locale) -> Result<()> {
     match store::app_by_id(&sb.db, app_id).await.map_err(db(l))? {
         Some(_) => Ok(()),
-        None => Err(ApiError::new(AppError::NotFound, l)),
+        None => Err(ControlError::new(AppError::NotFound, l)),
     }
 }
 
 /// Switches the optional QPS limit and daily quotas on or off for one app.
 pub async fn set_limits(
     State(sb): State<Sandbox>,
-    ApiLocale(l): ApiLocale,
+    CallerLocale(l): CallerLocale,
     Path(app_id): Path<String>,
-    Body(limits): Body<Limits>,
+    JsonBody(limits): JsonBody<Limits>,
 ) -> Result<impl IntoResponse> {
     require_app(&sb, &app_id, l).await?;
     sb.limits.set(&app_id, limits.clone());
@@ -166,9 +166,9 @@ pub async fn set_limits(
 
 pub async fn set_faults(
     State(sb): State<Sandbox>,
-    ApiLocale(l): ApiLocale,
+    CallerLocale(l): CallerLocale,
     Path(app_id): Path<String>,
-    Body(plan): Body<FaultPlan>,
+    JsonBody(plan): JsonBody<FaultPlan>,
 ) -> Result<impl IntoResponse> {
     require_app(&sb, &app_id, l).await?;
     sb.faults.set(&app_id, plan.clone());
@@ -194,8 +194,8 @@ pub struct Device {
 /// What `MiPushClient.registerPush(context, appId, appKey)` does on a phone: a new regId.
 pub async fn register_device(
     State(sb): State<Sandbox>,
-    ApiLocale(l): ApiLocale,
-    Body(body): Body<NewDevice>,
+    CallerLocale(l): CallerLocale,
+    JsonBody(body): JsonBody<NewDevice>,
 ) -> Result<impl IntoResponse> {
     let reg_id = super::register_device(&sb.db, &body.package_name, &body.app_id, &body.app_key)
         .await
@@ -208,7 +208,7 @@ pub async fn register_device(
 
 pub async fn list_devices(
     State(sb): State<Sandbox>,
-    ApiLocale(l): ApiLocale,
+    CallerLocale(l): CallerLocale,
 ) -> Result<impl IntoResponse> {
     let rows = store::list_devices(&sb.db).await.map_err(db(l))?;
     Ok(Json(
@@ -226,7 +226,7 @@ pub async fn list_devices(
 /// The app is uninstalled: the regId becomes invalid.
 pub async fn uninstall_device(
     State(sb): State<Sandbox>,
-    ApiLocale(l): ApiLocale,
+    CallerLocale(l): CallerLocale,
     Path(reg_id): Path<String>,
 ) -> Result<StatusCode> {
     if store::uninstall(&sb.db, &reg_id, unix_now())
@@ -235,7 +235,7 @@ pub async fn uninstall_device(
     {
         Ok(StatusCode::NO_CONTENT)
     } else {
-        Err(ApiError::new(AppError::NotFound, l))
+        Err(ControlError::new(AppError::NotFound, l))
     }
 }
 
@@ -253,7 +253,7 @@ pub struct ShadeEntry {
 /// The device's notification shade, newest first.
 pub async fn notifications(
     State(sb): State<Sandbox>,
-    ApiLocale(l): ApiLocale,
+    CallerLocale(l): CallerLocale,
     Path(reg_id): Path<String>,
 ) -> Result<impl IntoResponse> {
     if store::device(&sb.db, &reg_id)
@@ -261,7 +261,7 @@ pub async fn notifications(
         .map_err(db(l))?
         .is_none()
     {
-        return Err(ApiError::new(AppError::NotFound, l));
+        return Err(ControlError::new(AppError::NotFound, l));
     }
     let rows = store::notifications(&sb.db, &reg_id).await.map_err(db(l))?;
     Ok(Json(

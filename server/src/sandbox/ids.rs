@@ -1,4 +1,4 @@
-//! Identifiers in Xiaomi's formats (reference §3.3, §5.3).
+//! Identifiers in Xiaomi's formats (docs/mipush-server-api.md §2.4, §3.3).
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD_NO_PAD;

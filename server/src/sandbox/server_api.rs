@@ -1,4 +1,4 @@
-//! MiPush's server API as Xiaomi answers it (reference §1–§4): HTTP 200 with `"result":"error"`
+//! MiPush's server API as Xiaomi answers it (docs/mipush-server-api.md §1–§4): HTTP 200 with `"result":"error"`
 //! for business errors, checks in the service's order — authentication, package, targets,
 //! content, extras, channel, then the targets' validity.
 
@@ -9,10 +9,10 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
+use super::codes::{self, Code};
 use super::faults::Fault;
 use super::{Sandbox, control::split_channels, ids};
 use crate::store::sandbox::{self as store, MessageRow, NotificationRow, SandboxAppRow};
-use crate::vendors::mipush::ErrorCode;
 
 /// `extra.*` keys with a documented meaning; the rest are the app's own pairs (at most 10).
 const SYSTEM_EXTRAS: [&str; 22] = [
@@ -65,19 +65,19 @@ fn answer(body: Value) -> Response {
 }
 
 /// A business error, as HTTP 200.
-fn refuse(code: ErrorCode, reason: &str) -> Response {
+fn refuse(code: Code, reason: &str) -> Response {
     answer(json!({
         "result": "error",
-        "code": code.code(),
+        "code": code.number,
         "reason": reason,
-        "description": code.meaning_zh(),
+        "description": code.description,
         "trace_id": ids::trace_id(now_ms()),
     }))
 }
 
 fn internal(e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "sandbox");
-    refuse(ErrorCode::SystemError, "System error")
+    refuse(codes::SYSTEM_ERROR, "System error")
 }
 
 /// `Authorization: key=<AppSecret>`, with `key` in lower case, naming a sandbox app.
@@ -88,12 +88,7 @@ async fn authenticate(sb: &Sandbox, headers: &HeaderMap) -> Result<SandboxAppRow
         .and_then(|v| v.strip_prefix("key="))
         .map(str::trim)
         .filter(|s| !s.is_empty());
-    let refused = || {
-        refuse(
-            ErrorCode::AuthenticationFailed,
-            "Invalid application secret.",
-        )
-    };
+    let refused = || refuse(codes::AUTHENTICATION_FAILED, codes::INVALID_SECRET);
     let Some(secret) = secret else {
         return Err(refused());
     };
@@ -176,7 +171,7 @@ async fn send(sb: Sandbox, headers: HeaderMap, body: Bytes, version: u8) -> Resp
         return r;
     }
     if !sb.limits.admit(&app.app_id, now_ms()) {
-        return refuse(ErrorCode::AppApiTooFrequent, "app api call too frequent");
+        return refuse(codes::APP_API_TOO_FREQUENT, "app api call too frequent");
     }
     let form = Form::parse(&body);
     match validate(&form, &app, version) {
@@ -198,14 +193,14 @@ struct Validated {
     extras: Vec<(String, String)>,
 }
 
-type Refusal = (ErrorCode, String);
+type Refusal = (Code, String);
 
 /// An optional integer field: absent or empty is `None`; anything else must parse and pass `ok`.
 fn number(
     form: &Form,
     key: &str,
     ok: impl Fn(i64) -> bool,
-    code: ErrorCode,
+    code: Code,
 ) -> Result<Option<i64>, Refusal> {
     match form.get(key).map(str::trim) {
         None | Some("") => Ok(None),
@@ -221,26 +216,26 @@ fn validate(form: &Form, app: &SandboxAppRow, version: u8) -> Result<Validated, 
     let packages = split_list(&form.all("restricted_package_name"));
     if version == 2 && packages.len() != 1 {
         return Err((
-            ErrorCode::IllegalPackageName,
+            codes::ILLEGAL_PACKAGE_NAME,
             "Invalid package name: restricted_package_name is required".into(),
         ));
     }
     if let Some(other) = packages.iter().find(|p| **p != app.package_name) {
         return Err((
-            ErrorCode::IllegalPackageName,
+            codes::ILLEGAL_PACKAGE_NAME,
             format!("Invalid package name: {other}"),
         ));
     }
     let reg_ids = split_list(&form.all("registration_id"));
     if reg_ids.is_empty() {
         return Err((
-            ErrorCode::MissingRequiredParameter,
+            codes::MISSING_REQUIRED_PARAMETER,
             "Missing required parameter: registration_id".into(),
         ));
     }
     if reg_ids.len() > MAX_TARGETS {
         return Err((
-            ErrorCode::TooManyTargets,
+            codes::TOO_MANY_TARGETS,
             format!("too many targets: {} > {MAX_TARGETS}", reg_ids.len()),
         ));
     }
@@ -249,7 +244,7 @@ fn validate(form: &Form, app: &SandboxAppRow, version: u8) -> Result<Validated, 
         Some("1") => true,
         Some(other) => {
             return Err((
-                ErrorCode::IllegalParameterValue,
+                codes::ILLEGAL_PARAMETER_VALUE,
                 format!("Illegal pass_through: {other}"),
             ));
         }
@@ -259,19 +254,19 @@ fn validate(form: &Form, app: &SandboxAppRow, version: u8) -> Result<Validated, 
     if !pass_through {
         if title.trim().is_empty() || description.trim().is_empty() {
             return Err((
-                ErrorCode::NoParameter,
-                "Title or Description is empty!".into(),
+                codes::NO_PARAMETER,
+                codes::TITLE_OR_DESCRIPTION_EMPTY.into(),
             ));
         }
         if title.chars().count() >= TITLE_LIMIT {
             return Err((
-                ErrorCode::MessageTooLong,
+                codes::MESSAGE_TOO_LONG,
                 format!("title is too long: must be under {TITLE_LIMIT} characters"),
             ));
         }
         if description.chars().count() >= DESCRIPTION_LIMIT {
             return Err((
-                ErrorCode::MessageTooLong,
+                codes::MESSAGE_TOO_LONG,
                 format!("description is too long: must be under {DESCRIPTION_LIMIT} characters"),
             ));
         }
@@ -280,20 +275,20 @@ fn validate(form: &Form, app: &SandboxAppRow, version: u8) -> Result<Validated, 
         form,
         "notify_type",
         |n| n == -1 || (0..=7).contains(&n),
-        ErrorCode::IllegalParameterValue,
+        codes::ILLEGAL_PARAMETER_VALUE,
     )?
     .unwrap_or(-1);
     let notify_id = number(
         form,
         "notify_id",
         |n| (0..=i64::from(i32::MAX)).contains(&n),
-        ErrorCode::IllegalNotifyId,
+        codes::ILLEGAL_NOTIFY_ID,
     )?;
     let time_to_live = number(
         form,
         "time_to_live",
         |n| n > 0,
-        ErrorCode::IllegalParameterValue,
+        codes::ILLEGAL_PARAMETER_VALUE,
     )?
     .unwrap_or(DEFAULT_TTL_MS);
     let extras: Vec<(String, String)> = form
@@ -307,7 +302,7 @@ fn validate(form: &Form, app: &SandboxAppRow, version: u8) -> Result<Validated, 
         .collect();
     if custom.len() > MAX_CUSTOM_EXTRAS {
         return Err((
-            ErrorCode::TooManyExtras,
+            codes::TOO_MANY_EXTRAS,
             format!(
                 "too many extra pairs: {} > {MAX_CUSTOM_EXTRAS}",
                 custom.len()
@@ -319,7 +314,7 @@ fn validate(form: &Form, app: &SandboxAppRow, version: u8) -> Result<Validated, 
         .any(|(k, v)| k.chars().count() > MAX_EXTRA_LEN || v.chars().count() > MAX_EXTRA_LEN)
     {
         return Err((
-            ErrorCode::ExtrasTooLong,
+            codes::EXTRAS_TOO_LONG,
             format!("an extra key or value is over {MAX_EXTRA_LEN} characters"),
         ));
     }
@@ -329,7 +324,7 @@ fn validate(form: &Form, app: &SandboxAppRow, version: u8) -> Result<Validated, 
         .map(|(_, v)| v.clone());
     let approved = split_channels(&app.channels);
     if !approved.is_empty() && !channel_id.as_ref().is_some_and(|c| approved.contains(c)) {
-        return Err((ErrorCode::ChannelMismatch, "invalid channel info!".into()));
+        return Err((codes::CHANNEL_MISMATCH, codes::INVALID_CHANNEL.into()));
     }
     Ok(Validated {
         reg_ids,
@@ -351,7 +346,7 @@ async fn deliver(sb: &Sandbox, app: &SandboxAppRow, m: Validated) -> Response {
         Err(e) => return internal(e),
     };
     if valid.is_empty() {
-        return refuse(ErrorCode::NoValidTargets, "No valid targets!");
+        return refuse(codes::SEND_FAILED, codes::NO_VALID_TARGETS);
     }
     let bad: Vec<&String> = m.reg_ids.iter().filter(|r| !valid.contains(r)).collect();
     let now = now_ms();
@@ -361,8 +356,8 @@ async fn deliver(sb: &Sandbox, app: &SandboxAppRow, m: Validated) -> Response {
             .check_quota(&app.app_id, &valid, m.channel_id.as_deref(), day)
     {
         return refuse(
-            ErrorCode::DailyQuotaExceeded,
-            &format!("exceed quota, quota: {quota}, have acked: {acked}"),
+            codes::DAILY_QUOTA_EXCEEDED,
+            &codes::exceed_quota(quota, acked),
         );
     }
     let id = ids::message_id(now);
@@ -413,8 +408,8 @@ async fn deliver(sb: &Sandbox, app: &SandboxAppRow, m: Validated) -> Response {
     }
     answer(json!({
         "result": "ok",
-        "code": 0,
-        "description": "成功",
+        "code": codes::SUCCESS.number,
+        "description": codes::SUCCESS.description,
         "info": format!("Received push messages for {} REGID", valid.len()),
         "trace_id": ids::trace_id(now),
         "data": data,
@@ -433,13 +428,13 @@ pub async fn trace_status(
     };
     let Some(msg_id) = q.get("msg_id").map(|s| s.trim()).filter(|s| !s.is_empty()) else {
         return refuse(
-            ErrorCode::MissingRequiredParameter,
+            codes::MISSING_REQUIRED_PARAMETER,
             "Missing required parameter: msg_id",
         );
     };
     let m = match store::message(&sb.db, &app.app_id, msg_id).await {
         Ok(Some(m)) => m,
-        Ok(None) => return refuse(ErrorCode::MessageNotFound, "message not found"),
+        Ok(None) => return refuse(codes::MESSAGE_NOT_FOUND, "message not found"),
         Err(e) => return internal(e),
     };
     let rate = |n: i64| {
@@ -451,8 +446,8 @@ pub async fn trace_status(
     };
     answer(json!({
         "result": "ok",
-        "code": 0,
-        "description": "成功",
+        "code": codes::SUCCESS.number,
+        "description": codes::SUCCESS.description,
         "trace_id": ids::trace_id(now_ms()),
         "data": { "data": {
             "id": m.id,
@@ -497,25 +492,22 @@ pub async fn counters(
     };
     let (Some(start), Some(end)) = (q.get("start_date"), q.get("end_date")) else {
         return refuse(
-            ErrorCode::MissingRequiredParameter,
+            codes::MISSING_REQUIRED_PARAMETER,
             "Missing required parameter: start_date, end_date",
         );
     };
     let (Some(first), Some(last)) = (parse_date(start), parse_date(end)) else {
-        return refuse(
-            ErrorCode::IllegalParameterValue,
-            "Illegal date: use yyyyMMdd",
-        );
+        return refuse(codes::ILLEGAL_PARAMETER_VALUE, "Illegal date: use yyyyMMdd");
     };
     if last < first || last - first > 366 {
-        return refuse(ErrorCode::IllegalParameterValue, "Illegal date range");
+        return refuse(codes::ILLEGAL_PARAMETER_VALUE, "Illegal date range");
     }
     if let Some(p) = q.get("restricted_package_name")
         && !p.is_empty()
         && *p != app.package_name
     {
         return refuse(
-            ErrorCode::IllegalPackageName,
+            codes::ILLEGAL_PACKAGE_NAME,
             &format!("Invalid package name: {p}"),
         );
     }
@@ -551,8 +543,8 @@ pub async fn counters(
         .collect();
     answer(json!({
         "result": "ok",
-        "code": 0,
-        "description": "成功",
+        "code": codes::SUCCESS.number,
+        "description": codes::SUCCESS.description,
         "trace_id": ids::trace_id(now_ms()),
         "data": { "data": days },
     }))
@@ -560,7 +552,7 @@ pub async fn counters(
 
 /// Paths the service does not have: its "API not found" code, never a panic.
 pub async fn unknown_api() -> Response {
-    let mut r = refuse(ErrorCode::from_code(10020), "API not found");
+    let mut r = refuse(codes::API_NOT_FOUND, "API not found");
     *r.status_mut() = StatusCode::NOT_FOUND;
     r
 }

@@ -12,7 +12,7 @@ use server::vendors::mipush::{
 };
 
 use crate::on_both_engines;
-use crate::support::TestApp;
+use crate::support::{TestApp, assert_error};
 
 struct SandboxApp {
     package: String,
@@ -192,6 +192,22 @@ on_both_engines! {
         assert!(reg.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/'));
         assert!(shade(&app, &reg).await.is_empty());
         assert_eq!(app.get("/sandbox/mipush/devices/unknown/notifications").await.status(), StatusCode::NOT_FOUND);
+
+        // A body that is not JSON: a 400 saying why, in the caller's language, shaped as /api/v1's.
+        let res = app.client.post(app.url("/sandbox/mipush/apps"))
+            .header("content-type", "application/json")
+            .body("{not json")
+            .send().await.unwrap();
+        assert_error(res, StatusCode::BAD_REQUEST, "invalid_body", None).await;
+        let res = app.client.post(app.url("/sandbox/mipush/devices"))
+            .header("accept-language", "zh-CN")
+            .body("package_name=com.example.im")
+            .send().await.unwrap();
+        let body = assert_error(res, StatusCode::BAD_REQUEST, "invalid_body", None).await;
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.starts_with("请求格式错误") && message.contains("application/json"), "{message}");
+        let res = app.put(&format!("/sandbox/mipush/apps/{}/limits", sb.app_id), json!({"qps": "ten"})).await;
+        assert_error(res, StatusCode::BAD_REQUEST, "invalid_body", None).await;
     }
 
     async fn our_client_delivers_to_a_virtual_device_and_notify_id_replaces(app) {

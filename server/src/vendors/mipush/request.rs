@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-/// At most 1000 regIds per call (reference §2.4); longer lists are split.
+/// At most 1000 regIds per call (docs/mipush-server-api.md §2.4); longer lists are split.
 pub const MAX_REG_IDS_PER_CALL: usize = 1000;
 
 /// The MiPush AppSecret: sent only in the `Authorization` header, never printed.
