@@ -1,5 +1,6 @@
 //! Optional realism, off unless a sandbox app switches it on: the QPS limit (10027) and the daily
-//! per-device quota by message class (200001, docs/mipush-server-api.md §5.3–§5.4). Kept in the process's memory.
+//! per-device quota by message class (200001, docs/mipush-server-api.md §5.3–§5.4). Kept in the
+//! process's memory.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
