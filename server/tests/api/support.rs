@@ -1,8 +1,6 @@
 use std::collections::HashMap;
-use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
@@ -33,26 +31,9 @@ pub struct TestApp {
 /// The name tests claim outbox rows under.
 const TEST_WORKER: &str = "test";
 
-/// Polls `check` until it gives a value, for `limit` at most: only where the wait is real (a
-/// second process, a browser, a background task's tick), never for work a test can drive.
-pub async fn eventually<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let start = Instant::now();
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(
-            start.elapsed() < limit,
-            "{what}: not so after {} s",
-            limit.as_secs()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
+#[path = "../common/eventually.rs"]
+mod wait;
+pub use wait::eventually;
 
 pub const OWNER: &str = "owner";
 pub const OWNER_PASSWORD: &str = "correct horse battery";

@@ -1,6 +1,8 @@
 //! The browser suite: the real `pushdesk` binary, Debian's Chromium through chromedriver.
 //! Needs the site built (`make site`; `make test` does it) and `chromium` + `chromium-driver`.
 
+#[path = "../common/eventually.rs"]
+mod eventually;
 mod webdriver;
 
 use std::net::TcpListener;
@@ -8,6 +10,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use eventually::eventually;
 use serde_json::json;
 use webdriver::Browser;
 
@@ -44,17 +47,17 @@ impl Drop for Running {
 
 async fn wait_until_ready(url: &str, what: &str) {
     server::install_tls_provider();
-    let start = Instant::now();
     let client = reqwest::Client::new();
-    while start.elapsed() < Duration::from_secs(30) {
-        if let Ok(res) = client.get(url).send().await
-            && res.status().is_success()
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{what} did not become ready at {url}");
+    let ready = || async {
+        let res = client.get(url).send().await.ok()?;
+        res.status().is_success().then_some(())
+    };
+    eventually(
+        &format!("{what} answers at {url}"),
+        Duration::from_secs(30),
+        ready,
+    )
+    .await;
 }
 
 struct Server {
@@ -385,7 +388,8 @@ async fn a_notification_sent_to_a_virtual_phone_shows_in_its_shade() {
     b.wait_for_text("from a third-party SDK").await;
     b.assert_console_clean().await;
 
-    // Leaving by client-side navigation stops the refresh: nothing touches the old page.
+    // Leaving by client-side navigation stops the refresh: nothing touches the old page. An
+    // absence takes time to see: two refresh periods of the browser's real clock.
     b.click("nav.sidenav a[href='/apps']").await;
     b.wait_for_url("/apps").await;
     tokio::time::sleep(std::time::Duration::from_millis(4500)).await;
@@ -734,22 +738,16 @@ async fn send_text(api: &reqwest::Client, base: &str, key: &str, text: &str, ran
 
 /// Waits until the user's state, as `/v4` reports it, is `status`.
 async fn wait_for_state(api: &reqwest::Client, base: &str, key: &str, status: &str) {
-    let start = Instant::now();
-    loop {
-        let answer = v4_answer(
-            api,
-            base,
-            key,
-            "openim/querystate",
-            json!({"To_Account": ["alice"]}),
-        )
-        .await;
-        if answer["QueryResult"][0]["Status"] == status {
-            return;
-        }
-        assert!(start.elapsed() < Duration::from_secs(10), "{answer}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let query = json!({"To_Account": ["alice"]});
+    eventually(
+        &format!("alice is {status}"),
+        Duration::from_secs(10),
+        || async {
+            let answer = v4_answer(api, base, key, "openim/querystate", query.clone()).await;
+            (answer["QueryResult"][0]["Status"] == status).then_some(())
+        },
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -811,24 +809,16 @@ async fn the_virtual_phone_shows_step5_and_the_troubleshooter_explains_a_logout(
     b.click("#kill-app").await;
     b.wait_for("#phone[data-running=false]").await;
     wait_for_state(&api, base, &key, "PushOnline").await;
-    let start = Instant::now();
-    loop {
-        let c: serde_json::Value = api
-            .get(format!(
-                "{base}/api/v1/apps/1400000001/certificates/{cert_id}"
-            ))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if c["status"] == "effective" {
-            break;
-        }
-        assert!(start.elapsed() < Duration::from_secs(10), "{c}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let cert_url = format!("{base}/api/v1/apps/1400000001/certificates/{cert_id}");
+    eventually(
+        "the certificate is effective",
+        Duration::from_secs(10),
+        || async {
+            let c: serde_json::Value = api.get(&cert_url).send().await.ok()?.json().await.ok()?;
+            (c["status"] == "effective").then_some(())
+        },
+    )
+    .await;
     send_text(&api, base, &key, "hello while killed", 2).await;
     b.wait_for("#phone-shade").await;
     b.wait_for_text("hello while killed").await;
@@ -837,15 +827,17 @@ async fn the_virtual_phone_shows_step5_and_the_troubleshooter_explains_a_logout(
     // Opened again: the app catches up in-band.
     b.click("#open-app").await;
     b.wait_for("#phone[data-running=true]").await;
-    let start = Instant::now();
-    while !b.text("#in-app").await.contains("hello while killed") {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "{}",
-            b.text("#in-app").await
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually(
+        "the open app shows the message",
+        Duration::from_secs(10),
+        || async {
+            b.text("#in-app")
+                .await
+                .contains("hello while killed")
+                .then_some(())
+        },
+    )
+    .await;
 
     // Logged out: no push for the next message, and 排查 says why.
     b.click("#phone-logout").await;

@@ -1,8 +1,13 @@
 //! Just enough W3C WebDriver over HTTP to drive Debian's Chromium through chromedriver.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
+
+use crate::eventually::poll_until;
+
+/// How long a page may take to show what a test waits for.
+const WAIT: Duration = Duration::from_secs(10);
 
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
@@ -99,52 +104,34 @@ impl Browser {
 
     /// Waits up to ten seconds for `css` to match.
     pub async fn wait_for(&self, css: &str) -> Element {
-        let start = Instant::now();
-        loop {
-            if let Some(e) = self.find(css).await {
-                return e;
-            }
-            if start.elapsed() > Duration::from_secs(10) {
-                panic!(
-                    "{css} did not appear on {}:\n{}\nbrowser console:\n{}",
-                    self.url().await,
-                    self.text("body").await,
-                    self.console().await.join("\n")
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        if let Some(e) = poll_until(WAIT, || self.find(css)).await {
+            return e;
         }
+        panic!(
+            "{css} did not appear on {}:\n{}\nbrowser console:\n{}",
+            self.url().await,
+            self.text("body").await,
+            self.console().await.join("\n")
+        );
     }
 
     /// Waits up to ten seconds for the page text to contain `needle`.
     pub async fn wait_for_text(&self, needle: &str) {
-        let start = Instant::now();
-        loop {
+        let seen = || async { self.text("body").await.contains(needle).then_some(()) };
+        if poll_until(WAIT, seen).await.is_none() {
             let text = self.text("body").await;
-            if text.contains(needle) {
-                return;
-            }
-            if start.elapsed() > Duration::from_secs(10) {
-                panic!("{needle:?} did not appear on {}:\n{text}", self.url().await);
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            panic!("{needle:?} did not appear on {}:\n{text}", self.url().await);
         }
     }
 
     pub async fn wait_for_url(&self, suffix: &str) {
-        let start = Instant::now();
-        loop {
-            let url = self.url().await;
-            if url.ends_with(suffix) {
-                return;
-            }
-            if start.elapsed() > Duration::from_secs(10) {
-                panic!(
-                    "expected a URL ending in {suffix}, still at {url}:\n{}",
-                    self.text("body").await
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        let at = || async { self.url().await.ends_with(suffix).then_some(()) };
+        if poll_until(WAIT, at).await.is_none() {
+            panic!(
+                "expected a URL ending in {suffix}, still at {}:\n{}",
+                self.url().await,
+                self.text("body").await
+            );
         }
     }
 
