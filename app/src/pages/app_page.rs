@@ -1,22 +1,34 @@
-use leptos::either::Either;
+use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use super::certificates_page::Certificates;
 use crate::api::apps::{GenerateUsersig, RevealSecretKey, SaveLoginPolicy, SavePlatforms, get_app};
 use crate::api::push::load_push_stats;
 use crate::components::{ConsoleLayout, FieldMessage, FormMessage, PushChart};
-use crate::domain::{AppDetail, Platform, format_unix};
+use crate::domain::{AppDetail, AppError, Platform, format_unix};
 use crate::i18n::{tr, use_locale};
 
-/// An app's configuration; the 基础配置 tab holds its platforms and secret key.
+/// An app's configuration; the 基础配置 tab holds its platforms, then (once Android is ticked)
+/// the 【Android推送证书】 area as the seed's Step2 has it, the login policy, the secret key and
+/// a UserSig for trying the client side.
 #[component]
 pub fn AppPage() -> impl IntoView {
+    let params = use_params_map();
+    let sdkappid = move || params.with(|p| p.get("sdkappid").unwrap_or_default());
+    let save = ServerAction::<SavePlatforms>::new();
+    let app = Resource::new(
+        move || (sdkappid(), save.version().get()),
+        |(id, _)| get_app(id),
+    );
     view! {
         <ConsoleLayout>
             <AppHeader tab=AppTab::Basic/>
-            <AppConfig/>
-            // Its own resource at the page's top level: a resource created inside another's
-            // Suspend may be numbered differently on the server and in the browser.
+            <AppConfig app=app save=save part=ConfigPart::Platforms/>
+            // Each with its own resource at the page's top level: a resource created inside
+            // another's Suspend may be numbered differently on the server and in the browser.
+            <Certificates home="basic" reload=save.version()/>
+            <AppConfig app=app save=save part=ConfigPart::Rest/>
             <StatsCard/>
         </ConsoleLayout>
     }
@@ -85,25 +97,35 @@ pub fn AppHeader(tab: AppTab) -> impl IntoView {
     }
 }
 
+/// Which cards of the app's configuration: the platforms, or the rest below the certificates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ConfigPart {
+    Platforms,
+    Rest,
+}
+
 #[component]
-fn AppConfig() -> impl IntoView {
+fn AppConfig(
+    app: Resource<Result<AppDetail, AppError>>,
+    save: ServerAction<SavePlatforms>,
+    part: ConfigPart,
+) -> impl IntoView {
     let l = use_locale();
-    let params = use_params_map();
     let query = use_query_map();
-    let sdkappid = move || params.with(|p| p.get("sdkappid").unwrap_or_default());
     let editing =
         Signal::derive(move || query.with(|q| q.get("edit").as_deref() == Some("platforms")));
-    let save = ServerAction::<SavePlatforms>::new();
-    let app = Resource::new(
-        move || (sdkappid(), save.version().get()),
-        |(id, _)| get_app(id),
-    );
     view! {
         <Transition fallback=move || view! { <p class="loading">{tr(l, "common.loading")}</p> }>
             {move || Suspend::new(async move {
-                match app.await {
-                    Ok(app) => Either::Left(view! { <AppDetailView app=app editing=editing save=save/> }),
-                    Err(e) => Either::Right(view! { <p class="form-error">{e.message(l)}</p> }),
+                match (app.await, part) {
+                    (Ok(app), ConfigPart::Platforms) => {
+                        EitherOf3::A(view! { <PlatformsCard app=app editing=editing save=save/> })
+                    }
+                    (Ok(app), ConfigPart::Rest) => EitherOf3::B(view! { <AppCards app=app/> }),
+                    (Err(e), ConfigPart::Platforms) => {
+                        EitherOf3::C(Some(view! { <p class="form-error">{e.message(l)}</p> }))
+                    }
+                    (Err(_), ConfigPart::Rest) => EitherOf3::C(None),
                 }
             })}
         </Transition>
@@ -111,7 +133,7 @@ fn AppConfig() -> impl IntoView {
 }
 
 #[component]
-fn AppDetailView(
+fn PlatformsCard(
     app: AppDetail,
     editing: Signal<bool>,
     save: ServerAction<SavePlatforms>,
@@ -138,6 +160,13 @@ fn AppDetailView(
                 }
             }
         </section>
+    }
+}
+
+#[component]
+fn AppCards(app: AppDetail) -> impl IntoView {
+    let can_configure = super::me().is_some_and(|u| u.role.can_configure());
+    view! {
         <LoginPolicyCard app=app.clone() can_change=can_configure/>
         <SecretKeyCard app=app.clone() can_reveal=can_configure/>
         <UserSigCard sdkappid=app.sdkappid.to_string() can_generate=can_configure/>

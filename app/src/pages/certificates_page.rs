@@ -6,7 +6,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::app_page::{AppHeader, AppTab};
-use crate::api::certificates::{DeleteCertificate, SaveCertificate, list_certificates};
+use crate::api::certificates::{
+    DeleteCertificate, SaveCertificate, certificates_home, list_certificates,
+};
 use crate::components::{ConsoleLayout, FormMessage};
 use crate::domain::{
     AppError, CertificateDraft, CertificateList, CertificateStatus, CertificateView, CheckState,
@@ -22,13 +24,19 @@ pub fn CertificatesPage() -> impl IntoView {
     view! {
         <ConsoleLayout>
             <AppHeader tab=AppTab::Push/>
-            <Certificates/>
+            <Certificates home="push"/>
         </ConsoleLayout>
     }
 }
 
+/// The 【Android推送证书】 area: the certificates with status and ID, 【添加证书】 and 【编辑】.
+/// On its own tab (`home` = `push`), and on 基础配置 (`basic`) once Android is ticked, as the
+/// seed's Step2 has it; `reload` (the platforms' save there) fetches it again.
 #[component]
-fn Certificates() -> impl IntoView {
+pub fn Certificates(
+    home: &'static str,
+    #[prop(optional, into)] reload: Option<Signal<usize>>,
+) -> impl IntoView {
     let l = use_locale();
     let params = use_params_map();
     let sdkappid = Memo::new(move |_| params.with(|p| p.get("sdkappid").unwrap_or_default()));
@@ -42,6 +50,7 @@ fn Certificates() -> impl IntoView {
                 save.version().get(),
                 delete.version().get(),
                 refresh.get(),
+                reload.map(|r| r.get()),
             )
         },
         |(id, ..)| list_certificates(id),
@@ -51,11 +60,13 @@ fn Certificates() -> impl IntoView {
         <Transition fallback=move || view! { <p class="loading">{tr(l, "common.loading")}</p> }>
             {move || Suspend::new(async move {
                 match list.await {
-                    Ok(list) => Either::Left(view! {
-                        <CertificateTable list=list.clone() sdkappid=sdkappid.get_untracked() elapsed=elapsed/>
-                        <Dialogs list=list sdkappid=sdkappid.get_untracked() save=save delete=delete/>
+                    // 基础配置 shows the area only once Android is ticked.
+                    Ok(list) if home == "basic" && !list.android_enabled => EitherOf3::A(()),
+                    Ok(list) => EitherOf3::B(view! {
+                        <CertificateTable list=list.clone() sdkappid=sdkappid.get_untracked() home=home elapsed=elapsed/>
+                        <Dialogs list=list sdkappid=sdkappid.get_untracked() home=home save=save delete=delete/>
                     }),
-                    Err(e) => Either::Right(view! { <p class="form-error">{e.message(l)}</p> }),
+                    Err(e) => EitherOf3::C(view! { <p class="form-error">{e.message(l)}</p> }),
                 }
             })}
         </Transition>
@@ -107,11 +118,12 @@ fn countdown_clock(
 fn CertificateTable(
     list: CertificateList,
     sdkappid: String,
+    home: &'static str,
     elapsed: RwSignal<i64>,
 ) -> impl IntoView {
     let l = use_locale();
     let can_configure = super::me().is_some_and(|u| u.role.can_configure());
-    let base = format!("/apps/{sdkappid}/push");
+    let base = certificates_home(&sdkappid, home);
     let head =
         if !list.android_enabled {
             Either::Left(view! {
@@ -283,6 +295,7 @@ fn copy_to_clipboard(text: String) {
 fn Dialogs(
     list: CertificateList,
     sdkappid: String,
+    home: &'static str,
     save: ServerAction<SaveCertificate>,
     delete: ServerAction<DeleteCertificate>,
 ) -> impl IntoView {
@@ -303,6 +316,7 @@ fn Dialogs(
                 view! {
                     <CertificateDialog
                         sdkappid=sdkappid.clone()
+                        home=home
                         initial=CertificateDraft::new(vendor)
                         editing=None
                         save=save
@@ -316,6 +330,7 @@ fn Dialogs(
                 view! {
                     <CertificateDialog
                         sdkappid=sdkappid.clone()
+                        home=home
                         initial=CertificateDraft::from_settings(&cert.settings)
                         editing=Some(cert)
                         save=save
@@ -325,7 +340,8 @@ fn Dialogs(
             );
         }
         find("delete").map(|cert| {
-            view! { <DeleteDialog sdkappid=sdkappid.clone() cert=cert delete=delete/> }.into_any()
+            view! { <DeleteDialog sdkappid=sdkappid.clone() home=home cert=cert delete=delete/> }
+                .into_any()
         })
     }
 }
@@ -338,6 +354,7 @@ fn input_name(f: &str) -> String {
 #[component]
 fn CertificateDialog(
     sdkappid: String,
+    home: &'static str,
     initial: CertificateDraft,
     editing: Option<CertificateView>,
     save: ServerAction<SaveCertificate>,
@@ -345,7 +362,7 @@ fn CertificateDialog(
     let l = use_locale();
     let is_edit = editing.is_some();
     let vendor = Vendor::parse(initial.get("vendor")).unwrap_or(Vendor::Xiaomi);
-    let back = format!("/apps/{sdkappid}/push");
+    let back = certificates_home(&sdkappid, home);
     let draft = RwSignal::new(initial);
     let touched = RwSignal::new(HashSet::<String>::new());
     let server_error = super::action_error(save);
@@ -401,6 +418,7 @@ fn CertificateDialog(
                 <ActionForm action=save>
                     <input type="hidden" name="sdkappid" value=sdkappid.clone()/>
                     <input type="hidden" name="id" value=id/>
+                    <input type="hidden" name="home" value=home/>
                     <input type="hidden" name=input_name("vendor") value=vendor.as_str()/>
                     <div class="form-grid" on:input=on_input>
                         <div class="field">
@@ -634,12 +652,13 @@ fn read_chosen_file(ev: &leptos::ev::Event, done: impl FnOnce(String) + 'static)
 #[component]
 fn DeleteDialog(
     sdkappid: String,
+    home: &'static str,
     cert: CertificateView,
     delete: ServerAction<DeleteCertificate>,
 ) -> impl IntoView {
     let l = use_locale();
     let error = super::action_error(delete);
-    let back = format!("/apps/{sdkappid}/push");
+    let back = certificates_home(&sdkappid, home);
     let question = t!("cert.delete_confirm", locale = l.as_str(), id = cert.id).into_owned();
     view! {
         <div class="dialog-backdrop">
@@ -649,6 +668,7 @@ fn DeleteDialog(
                 <ActionForm action=delete>
                     <input type="hidden" name="sdkappid" value=sdkappid.clone()/>
                     <input type="hidden" name="id" value=cert.id.to_string()/>
+                    <input type="hidden" name="home" value=home/>
                     <div class="actions">
                         <button type="submit" class="danger" id="confirm-delete">{tr(l, "common.delete")}</button>
                         <a class="button" href=back>{tr(l, "common.cancel")}</a>

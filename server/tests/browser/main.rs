@@ -190,14 +190,21 @@ async fn an_owner_sets_up_signs_in_creates_an_app_and_ticks_platforms() {
     b.wait_for_url("/apps/1400000001").await;
     b.wait_for_text("基础配置").await;
     b.wait_for_text("未选择平台").await;
+    assert!(
+        b.find("#certificates").await.is_none(),
+        "no Android push certificates area before Android is ticked"
+    );
 
-    // 5. 基础配置 → 应用平台 【编辑】 → tick Android and iOS → 【保存】, and it survives a reload.
+    // 5. 基础配置 → 应用平台 【编辑】 → tick Android and iOS → 【保存】, and it survives a reload;
+    // the 【Android推送证书】 area with 【添加证书】 appears below the platforms (the seed's Step2).
     b.click("#edit-platforms").await;
     b.click("input[value=android]").await;
     b.click("input[value=ios]").await;
     assert!(b.is_selected("input[value=android]").await);
     b.click("#save-platforms").await;
     b.wait_for("ul#platforms li[data-platform=ios]").await;
+    b.wait_for("#certificates").await;
+    b.wait_for("#add-certificate").await;
     b.refresh().await;
     b.wait_for("ul#platforms li[data-platform=android]").await;
     let shown = b.text("ul#platforms").await;
@@ -466,14 +473,13 @@ async fn an_owner_adds_a_xiaomi_certificate_and_reads_its_id_once_effective() {
     sign_in(&b, base, "owner", "correct horse battery").await;
     b.wait_for_url("/apps").await;
 
-    // app → 离线推送 → 【添加证书】: 推送平台 小米 is preselected.
+    // 基础配置 → 【Android推送证书】 → 【添加证书】, as the seed's Step2 has it on one tab:
+    // 推送平台 小米 is preselected.
     b.goto(&format!("{base}/apps/1400000001")).await;
     b.wait_hydrated().await;
-    b.click("#tab-push").await;
-    b.wait_for_url("/apps/1400000001/push").await;
     b.wait_for_text("Android 推送证书").await;
     b.click("#add-certificate").await;
-    b.wait_for_url("?add=xiaomi").await;
+    b.wait_for_url("/apps/1400000001?add=xiaomi").await;
     b.wait_for_text("推送平台").await;
     assert!(b.text(".segment.active").await.contains("小米"));
     for label in ["应用包名称", "APPID", "AppSecret", "服务区域", "点击通知后"] {
@@ -505,6 +511,8 @@ async fn an_owner_adds_a_xiaomi_certificate_and_reads_its_id_once_effective() {
     b.select("select[name='draft[region]']", "sandbox").await;
     assert!(b.find("p.field-error").await.is_none());
     b.click("#save-certificate").await;
+    // Saved on 基础配置, the dialog closes there.
+    b.wait_for_url("/apps/1400000001").await;
 
     // 生效中 with a countdown, then 已生效 and the ID, without a reload.
     b.wait_for("tr[data-status=pending]").await;
@@ -546,6 +554,13 @@ async fn an_owner_adds_a_xiaomi_certificate_and_reads_its_id_once_effective() {
     // The previous version keeps serving, so its ID stays on show.
     assert_eq!(b.text("tr[data-status=pending] .cert-id code").await, id);
     b.wait_for_text("上一版本仍在使用").await;
+    b.wait_for("tr[data-status=effective]").await;
+    assert_eq!(b.text("tr[data-status=effective] .cert-id code").await, id);
+    b.assert_console_clean().await;
+
+    // The 离线推送 tab shows the same area and the same certificate.
+    b.click("#tab-push").await;
+    b.wait_for_url("/apps/1400000001/push").await;
     b.wait_for("tr[data-status=effective]").await;
     assert_eq!(b.text("tr[data-status=effective] .cert-id code").await, id);
     b.assert_console_clean().await;
