@@ -24,14 +24,16 @@ pub use names::{
 };
 pub use platform::Platform;
 pub use push::{
-    DEFAULT_TITLE, PushKind, PushOutcome, PushRecordQuery, PushTarget, PushWarning, SkipReason,
-    TestPush, TestPushDraft, limits, msg_key, parse_device_token, parse_identifier, parse_user_id,
+    DEFAULT_TITLE, PushKind, PushOutcome, PushRecordQuery, PushTarget, PushWarning, ReceiptState,
+    SkipReason, TestPush, TestPushDraft, limits, msg_key, parse_device_token, parse_identifier,
+    parse_user_id, receipt_event, receipt_failure,
 };
 pub use role::Role;
 pub use time::{days_from_civil, format_unix, parse_time};
 pub use views::{
     AppDetail, AppSummary, AuditEntry, CertificateCheck, CertificateList, CertificateView,
     CreatedToken, GeneratedUserSig, Localized, NewApp, OutcomeCounts, PhoneSession,
-    PushRecordDetail, PushRecordPage, PushRecordView, PushStats, SandboxAppView, SandboxDeviceView,
-    SandboxSendResult, ShadeItem, TestPushResult, TokenView, UserView, VendorStatus,
+    PushRecordDetail, PushRecordPage, PushRecordView, PushStats, ReceiptFailure, ReceiptView,
+    SandboxAppView, SandboxDeviceView, SandboxSendResult, ShadeItem, TestPushResult, TokenView,
+    UserView, VendorStatus,
 };

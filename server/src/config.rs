@@ -24,6 +24,9 @@ pub struct Settings {
     /// Whether this instance sends queued offline pushes (off: it serves requests only, and
     /// other instances on the same database send).
     pub outbox_worker: bool,
+    /// Where the vendors reach this deployment (`https://push.example.com`): receipts are asked
+    /// for and received only when it is set.
+    pub public_url: Option<String>,
     pub session: SessionSettings,
     pub leptos: LeptosOptions,
 }
@@ -46,7 +49,7 @@ pub struct SessionSettings {
     pub secure_cookie: bool,
 }
 
-const KEYS: [&str; 16] = [
+const KEYS: [&str; 17] = [
     "DATABASE_URL",
     "PUSHDESK_ADDR",
     "PUSHDESK_SANDBOX",
@@ -60,6 +63,7 @@ const KEYS: [&str; 16] = [
     "PUSHDESK_BATCHSEND_MAX",
     "PUSHDESK_SQLITE_SYNC",
     "PUSHDESK_OUTBOX_WORKER",
+    "PUSHDESK_PUBLIC_URL",
     "LEPTOS_SITE_ROOT",
     "LEPTOS_SITE_PKG_DIR",
     "LEPTOS_ENV",
@@ -152,12 +156,34 @@ impl Settings {
                 None => true,
                 v => parse_flag(v, "PUSHDESK_OUTBOX_WORKER")?,
             },
+            public_url: public_url(get("PUSHDESK_PUBLIC_URL"))?,
             session: SessionSettings {
                 idle_timeout: Duration::from_secs(idle),
                 secure_cookie: parse_flag(get("PUSHDESK_SECURE_COOKIE"), "PUSHDESK_SECURE_COOKIE")?,
             },
             leptos,
         })
+    }
+}
+
+/// `PUSHDESK_PUBLIC_URL`: an http(s) origin, maybe with a path, without a trailing slash.
+fn public_url(raw: Option<&str>) -> anyhow::Result<Option<String>> {
+    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
+        return Ok(None);
+    };
+    let rest = raw
+        .strip_prefix("https://")
+        .or_else(|| raw.strip_prefix("http://"));
+    match rest {
+        Some(host)
+            if !host.is_empty() && !host.starts_with('/') && !raw.contains(['?', '#', ' ']) =>
+        {
+            Ok(Some(raw.trim_end_matches('/').to_owned()))
+        }
+        _ => bail!(
+            "PUSHDESK_PUBLIC_URL must be an http:// or https:// URL without query or fragment \
+             (e.g. https://push.example.com), not {raw:?}"
+        ),
     }
 }
 
@@ -249,5 +275,23 @@ mod tests {
         );
         let e = Settings::from_vars(&vars(&[("PUSHDESK_ADDR", "localhost")])).unwrap_err();
         assert!(format!("{e:#}").contains("PUSHDESK_ADDR"), "{e}");
+        for bad in ["push.example.com", "ftp://x", "https://", "https://x/?a=1"] {
+            let e = Settings::from_vars(&vars(&[("PUSHDESK_PUBLIC_URL", bad)])).unwrap_err();
+            assert!(e.to_string().contains("PUSHDESK_PUBLIC_URL"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn the_public_url_is_kept_without_its_trailing_slash() {
+        let s = Settings::from_vars(&vars(&[(
+            "PUSHDESK_PUBLIC_URL",
+            "https://push.example.com/",
+        )]))
+        .unwrap();
+        assert_eq!(s.public_url.as_deref(), Some("https://push.example.com"));
+        assert_eq!(
+            Settings::from_vars(&HashMap::new()).unwrap().public_url,
+            None
+        );
     }
 }

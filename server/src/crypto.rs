@@ -50,6 +50,8 @@ impl fmt::Debug for SecretString {
 struct VersionedKey {
     version: String,
     cipher: XChaCha20Poly1305,
+    /// For [`SecretBox::mac`]: derived from the key, never the key itself.
+    mac_key: [u8; 32],
 }
 
 /// Seals and opens secrets stored in the database.
@@ -119,9 +121,14 @@ impl SecretBox {
             }
             let cipher = XChaCha20Poly1305::new_from_slice(&bytes)
                 .map_err(|_| anyhow::anyhow!("line {}: unusable key", n + 1))?;
+            let mut mac_key = [0u8; 32];
+            mac_key.copy_from_slice(&Sha256::digest(
+                [b"pushdesk mac key\n".as_slice(), &bytes].concat(),
+            ));
             keys.push(VersionedKey {
                 version: version.to_owned(),
                 cipher,
+                mac_key,
             });
         }
         if keys.is_empty() {
@@ -140,6 +147,34 @@ impl SecretBox {
         let mut blob = nonce.to_vec();
         blob.extend_from_slice(&ciphertext);
         format!("{}.{}", key.version, STANDARD.encode(blob))
+    }
+
+    /// A tag only this deployment can make for `message` (HMAC-SHA256 under the newest key, hex):
+    /// for URLs handed to outside parties, such as the vendors' receipt callbacks.
+    pub fn mac(&self, message: &str) -> String {
+        use hmac::{Hmac, Mac};
+        let mut m = <Hmac<Sha256> as Mac>::new_from_slice(&self.keys[0].mac_key)
+            .expect("HMAC takes any key length");
+        m.update(message.as_bytes());
+        m.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// Whether `tag` is [`Self::mac`] of `message` under any key, compared in constant time.
+    pub fn verify_mac(&self, message: &str, tag: &str) -> bool {
+        use hmac::{Hmac, Mac};
+        let Some(bytes) = hex_bytes(tag) else {
+            return false;
+        };
+        self.keys.iter().any(|k| {
+            let mut m = <Hmac<Sha256> as Mac>::new_from_slice(&k.mac_key)
+                .expect("HMAC takes any key length");
+            m.update(message.as_bytes());
+            m.verify_slice(&bytes).is_ok()
+        })
     }
 
     pub fn open(&self, sealed: &str) -> anyhow::Result<SecretString> {
@@ -188,6 +223,16 @@ pub fn new_api_token() -> SecretString {
     SecretString(format!("pdt_{}", URL_SAFE_NO_PAD.encode(bytes)))
 }
 
+fn hex_bytes(hex: &str) -> Option<Vec<u8>> {
+    if hex.len() % 2 != 0 || !hex.is_ascii() {
+        return None;
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
+        .collect()
+}
+
 /// How API tokens are stored: only their SHA-256, enough for lookup, useless if leaked.
 pub fn token_digest(token: &str) -> String {
     Sha256::digest(token.as_bytes())
@@ -233,6 +278,29 @@ mod tests {
         assert!(b.open(&sealed.replacen("v2.", "v9.", 1)).is_err());
         assert!(SecretBox::from_key_file("v1 c2hvcnQ=").is_err());
         assert!(SecretBox::from_key_file("").is_err());
+    }
+
+    #[test]
+    fn macs_verify_under_any_key_and_nothing_else() {
+        let b = SecretBox::from_key_file(KEY_B).unwrap();
+        let tag = b.mac("receipts:7");
+        assert_eq!(tag.len(), 64);
+        assert_eq!(tag, b.mac("receipts:7"), "the same for the same message");
+        assert!(b.verify_mac("receipts:7", &tag));
+        assert!(!b.verify_mac("receipts:8", &tag));
+        assert!(!b.verify_mac("receipts:7", &tag[..62]));
+        assert!(!b.verify_mac("receipts:7", "zz"));
+        assert!(!b.verify_mac("receipts:7", "é"));
+        let rotated = SecretBox::from_key_file(&format!("{KEY_A}\n{KEY_B}\n")).unwrap();
+        assert!(
+            rotated.verify_mac("receipts:7", &tag),
+            "older keys still verify"
+        );
+        assert_ne!(
+            rotated.mac("receipts:7"),
+            tag,
+            "new tags use the newest key"
+        );
     }
 
     #[test]

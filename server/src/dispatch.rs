@@ -24,7 +24,7 @@ use sqlx::AnyPool;
 use tokio::sync::Notify;
 
 pub use policy::{Next, RetryPolicy};
-pub use vendor::{Answer, Call, Content, Credentials, Vendors, Verdict};
+pub use vendor::{Answer, Call, Content, Credentials, RECEIPT_EVENTS, Vendors, Verdict};
 
 use crate::clock::Clock;
 use crate::crypto::SecretBox;
@@ -106,6 +106,8 @@ pub struct Dispatcher {
     postgres: bool,
     /// Wakes the outbox worker when a message queued pushes.
     wake: Arc<Notify>,
+    /// This deployment's public URL, when vendors can reach it with receipts.
+    public_url: Option<String>,
 }
 
 impl Dispatcher {
@@ -116,6 +118,7 @@ impl Dispatcher {
         secrets: Arc<SecretBox>,
         metrics: Arc<Metrics>,
         postgres: bool,
+        public_url: Option<String>,
     ) -> Self {
         Self {
             db,
@@ -126,7 +129,22 @@ impl Dispatcher {
             policy: RetryPolicy::default(),
             postgres,
             wake: Arc::new(Notify::new()),
+            public_url,
         }
+    }
+
+    /// Where the vendor posts receipts for pushes through `certificate_id`: a path only this
+    /// deployment can make (its tag is a MAC of the certificate ID), so a forged receipt is
+    /// refused. `None` when no public URL is configured.
+    pub fn receipts_url(&self, certificate_id: i64) -> Option<String> {
+        let base = self.public_url.as_ref()?;
+        let tag = self.secrets.mac(&receipt_scope(certificate_id));
+        Some(format!("{base}/receipts/mipush/{certificate_id}/{tag}"))
+    }
+
+    /// Whether `tag` is the one [`Self::receipts_url`] gives `certificate_id`.
+    pub fn receipt_tag_is_valid(&self, certificate_id: i64, tag: &str) -> bool {
+        self.secrets.verify_mac(&receipt_scope(certificate_id), tag)
     }
 
     /// What the worker waits on; [`Self::queued`] notifies it.
@@ -163,9 +181,13 @@ impl Dispatcher {
         targets: &[Target],
     ) -> DispatchResult<Vec<CallReport>> {
         let reg_ids = targets.iter().map(|t| t.reg_id.clone()).collect();
+        let content = Content {
+            receipts_url: self.receipts_url(push.certificate_id),
+            ..push.content.clone()
+        };
         let mut reports = Vec::new();
         let mut offset = 0;
-        for call in self.vendors.calls(creds, &push.content, reg_ids) {
+        for call in self.vendors.calls(creds, &content, reg_ids) {
             let mine = &targets[offset..offset + call.targets()];
             offset += call.targets();
             let answer = self.vendors.attempt(&call).await;
@@ -356,6 +378,7 @@ impl Dispatcher {
                 channel_id: head.channel_id.clone(),
                 sound: head.sound.clone(),
                 ext: Some(head.push_ext.clone()),
+                receipts_url: self.receipts_url(head.certificate_id),
                 ..Content::default()
             },
             sent_by: None,
@@ -420,6 +443,10 @@ impl Dispatcher {
         }
         Ok(())
     }
+}
+
+fn receipt_scope(certificate_id: i64) -> String {
+    format!("receipts:{certificate_id}")
 }
 
 fn ids(rows: &[Claimed]) -> Vec<i64> {

@@ -1,11 +1,12 @@
 //! Every HTTP edge: the console (Leptos pages and server functions), `/api/v1`, the client
-//! SDK's `/sdk/v1`, the Tencent-compatible `/v4`, the small routes, and where the MiPush
-//! sandbox is mounted. Edges only extract, call one service and map the answer.
+//! SDK's `/sdk/v1`, the Tencent-compatible `/v4`, the vendors' `/receipts`, the small routes, and
+//! where the MiPush sandbox is mounted. Edges only extract, call one service and map the answer.
 
 mod api_v1;
 mod extract;
 mod guard;
 mod misc;
+mod receipts;
 mod sdk_v1;
 mod state;
 mod v4;
@@ -56,6 +57,7 @@ pub fn router(state: AppState, sandbox: Option<Sandbox>) -> Router {
         .nest("/api/v1", api_v1::router())
         .nest("/sdk/v1", sdk_v1::router())
         .nest("/v4", v4::router())
+        .nest("/receipts", receipts::router())
         .nest_service("/pkg", site_files(&state.leptos))
         .leptos_routes_with_context(&state, routes, context, shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<

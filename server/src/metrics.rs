@@ -28,6 +28,8 @@ pub struct Metrics {
     latency: Mutex<BTreeMap<String, Histogram>>,
     /// (vendor, what went wrong) → vendor attempts that failed and were tried again.
     retried: Mutex<BTreeMap<(String, String), u64>>,
+    /// (vendor, receipt event) → receipts applied; event `forged` for those refused.
+    receipts: Mutex<BTreeMap<(String, &'static str), u64>>,
 }
 
 impl Metrics {
@@ -44,6 +46,12 @@ impl Metrics {
         for reason in reasons {
             *retried.entry((vendor.to_owned(), reason)).or_default() += 1;
         }
+    }
+
+    /// A receipt applied (`event` as `app::domain::receipt_event` names it), or `forged`.
+    pub fn count_receipt(&self, vendor: &str, event: &'static str) {
+        let mut receipts = self.receipts.lock().unwrap_or_else(|e| e.into_inner());
+        *receipts.entry((vendor.to_owned(), event)).or_default() += 1;
     }
 
     pub fn observe_vendor_latency(&self, vendor: &str, latency: Duration) {
@@ -85,9 +93,20 @@ impl Metrics {
                 "pushdesk_vendor_attempts_retried_total{{vendor=\"{vendor}\",reason=\"{reason}\"}} {n}"
             );
         }
-        out.push_str(
-            "# HELP pushdesk_vendor_request_seconds Time for one vendor call, retries included.\n",
-        );
+        out.push_str("# HELP pushdesk_receipts_total Vendor receipts by event (delivered, clicked, invalid_target, …; forged: refused).\n");
+        out.push_str("# TYPE pushdesk_receipts_total counter\n");
+        for ((vendor, event), n) in self
+            .receipts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            let _ = writeln!(
+                out,
+                "pushdesk_receipts_total{{vendor=\"{vendor}\",type=\"{event}\"}} {n}"
+            );
+        }
+        out.push_str("# HELP pushdesk_vendor_request_seconds Time for one vendor attempt.\n");
         out.push_str("# TYPE pushdesk_vendor_request_seconds histogram\n");
         for (vendor, h) in self
             .latency
@@ -135,7 +154,9 @@ mod tests {
         m.count_push("xiaomi", PushOutcome::Failed, None);
         m.observe_vendor_latency("xiaomi", Duration::from_millis(30));
         m.observe_vendor_latency("xiaomi", Duration::from_secs(60));
+        m.count_receipt("xiaomi", "delivered");
         let text = m.render();
+        assert!(text.contains("pushdesk_receipts_total{vendor=\"xiaomi\",type=\"delivered\"} 1"));
         assert!(text.contains(
             "pushdesk_pushes_total{vendor=\"xiaomi\",outcome=\"accepted\",code=\"0\"} 2"
         ));

@@ -11,12 +11,14 @@ pub mod im;
 mod messages;
 mod phone;
 mod push;
+mod receipts;
 mod sandbox;
 mod token_writes;
 mod tokens;
 mod users;
 
 pub use messages::{ADMIN_IDENTIFIER, ImError, OfflinePush, OutgoingMessage, SendAck};
+pub use receipts::ReceiptIntake;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -68,6 +70,8 @@ pub struct ServiceParts {
     /// Whether the database is PostgreSQL (the outbox claims rows differently there).
     pub postgres: bool,
     pub clock: Clock,
+    /// Where vendors reach this deployment with receipts (`PUSHDESK_PUBLIC_URL`).
+    pub public_url: Option<String>,
 }
 
 impl Services {
@@ -81,6 +85,7 @@ impl Services {
             activation_delay,
             postgres,
             clock,
+            public_url,
         } = parts;
         let metrics = Arc::new(Metrics::default());
         let vendors = Vendors {
@@ -94,6 +99,7 @@ impl Services {
                 secrets.clone(),
                 metrics.clone(),
                 postgres,
+                public_url,
             )),
             metrics,
             clock,

@@ -61,6 +61,7 @@ pub async fn services(
             activation_delay: settings.cert_activation_delay,
             postgres: settings.database.url.starts_with("postgres"),
             clock,
+            public_url: settings.public_url.clone(),
         })
         .with_batchsend_max(settings.batchsend_max),
     );

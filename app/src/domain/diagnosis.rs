@@ -69,6 +69,9 @@ pub struct DeviceView {
     pub online: bool,
     /// When MiPush said the token is no longer valid.
     pub invalid_at: Option<i64>,
+    /// When a receipt said the app's notifications are switched off on the device (pushes are
+    /// still sent).
+    pub notifications_off_at: Option<i64>,
 }
 
 /// What became of one push of a message.

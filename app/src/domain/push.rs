@@ -62,6 +62,8 @@ pub struct PushRecordQuery {
     pub until: Option<String>,
     pub before_id: Option<String>,
     pub limit: Option<String>,
+    /// `delivered`, `clicked`, `failed` (a receipt said it was dropped) or `none` (no receipt).
+    pub receipt: Option<String>,
 }
 
 /// Who a test push goes to.
@@ -484,6 +486,111 @@ impl SkipReason {
 
     pub fn parse(raw: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|r| r.as_str() == raw)
+    }
+}
+
+/// What the records can be filtered by, from the vendor's receipts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReceiptState {
+    Delivered,
+    Clicked,
+    Failed,
+    /// No receipt yet.
+    None,
+}
+
+impl ReceiptState {
+    pub const ALL: [ReceiptState; 4] = [Self::Delivered, Self::Clicked, Self::Failed, Self::None];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Delivered => "delivered",
+            Self::Clicked => "clicked",
+            Self::Failed => "failed",
+            Self::None => "none",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        Self::ALL
+            .into_iter()
+            .find(|r| r.as_str() == raw.trim())
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "receipt",
+                    Rule::OneOf {
+                        allowed: Self::ALL.iter().map(|r| r.as_str().to_owned()).collect(),
+                    },
+                )
+            })
+    }
+}
+
+/// A receipt event (one bit of MiPush's `extra.callback.type`), by name.
+pub fn receipt_event(kind: i64) -> &'static str {
+    match kind {
+        1 => "delivered",
+        2 => "clicked",
+        16 => "invalid_target",
+        32 => "notifications_off",
+        64 => "filtered",
+        128 => "over_quota",
+        1024 => "expired",
+        _ => "unknown",
+    }
+}
+
+/// What a receipt that dropped a push means and what to do, in both languages.
+pub fn receipt_failure(kind: i64) -> super::ReceiptFailure {
+    let (mz, me, fz, fe) = match kind {
+        16 => (
+            "目标设备无效：应用已卸载，或 regId 已过期",
+            "The target is invalid: the app was uninstalled or its regId expired.",
+            "该 regId 已停用，不再推送；应用重新注册并上报 regId 后恢复。",
+            "pushdesk retired the regId; pushes resume once the app registers again and reports it.",
+        ),
+        32 => (
+            "设备上该应用的通知已被关闭",
+            "Notifications for the app are switched off on the device.",
+            "请用户在系统设置中打开该应用的通知；推送仍会照常发送。",
+            "Ask the user to switch notifications on in the system settings; pushes are still sent.",
+        ),
+        64 => (
+            "消息被小米过滤（内容或频率规则）",
+            "Xiaomi filtered the message (content or frequency rules).",
+            "避免营销或“测试”字样，降低发送频率，并使用已登记的通知类别。",
+            "Avoid promotional or \"test\" wording, send less often, and use a registered channel.",
+        ),
+        128 => (
+            "超出该设备当日的推送数量上限",
+            "The device's daily quota for this message class was exceeded.",
+            "在小米开放平台将 IM 消息的通道登记为私信，并把该通道设为证书的 ChannelID。",
+            "Register an IM channel as 私信 (private messages) with Xiaomi and set it as the certificate's ChannelID.",
+        ),
+        1024 => (
+            "消息已过期：在存活时间内未能送达设备",
+            "The message expired: the device was not reached within its time to live.",
+            "设备长时间离线；可适当延长 time_to_live。",
+            "The device stayed offline; a longer time to live may help.",
+        ),
+        _ => (
+            "厂商回执报告了未知事件",
+            "The vendor reported an event pushdesk does not know.",
+            "查看推送详情中的回执原文。",
+            "See the receipts in the record's detail.",
+        ),
+    };
+    super::ReceiptFailure {
+        kind,
+        meaning: super::Localized {
+            zh: mz.into(),
+            en: me.into(),
+        },
+        fix: super::Localized {
+            zh: fz.into(),
+            en: fe.into(),
+        },
     }
 }
 

@@ -229,6 +229,36 @@ pub struct PushRecordView {
     pub request_id: Option<i64>,
     /// The IM message's MsgKey, for offline pushes.
     pub msg_key: Option<String>,
+    /// From the vendor's receipts (Unix seconds): the notification reached the shade, was tapped.
+    pub delivered_at: Option<i64>,
+    pub clicked_at: Option<i64>,
+    /// The first receipt that said the push was dropped, and why.
+    pub receipt_failure: Option<ReceiptFailure>,
+}
+
+/// A receipt that says a push accepted by the vendor never showed: its event bit (MiPush's
+/// `extra.callback.type`), what it means and what to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptFailure {
+    #[serde(rename = "type")]
+    pub kind: i64,
+    pub meaning: Localized,
+    pub fix: Localized,
+}
+
+/// One receipt of a push, in its timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptView {
+    #[serde(rename = "type")]
+    pub kind: i64,
+    /// `delivered`, `clicked`, `invalid_target`, `notifications_off`, `filtered`, `over_quota`,
+    /// `expired` or `unknown`.
+    pub event: String,
+    /// The device's notification switch as the vendor saw it: `Enable`, `Disable`, `Unknown`.
+    pub bar_status: String,
+    /// When it happened, by the vendor; when pushdesk received it (Unix seconds).
+    pub at: i64,
+    pub received_at: i64,
 }
 
 /// A record with the vendor call behind it.
@@ -241,6 +271,8 @@ pub struct PushRecordDetail {
     pub request: String,
     /// The vendor's answer as received, or the transport error.
     pub answer: String,
+    /// What the vendor reported afterwards, oldest first.
+    pub receipts: Vec<ReceiptView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -144,6 +144,8 @@ fn status_label(l: Locale, status: Option<CertificateStatus>) -> String {
 fn device_state(l: Locale, d: &DeviceView) -> String {
     let key = if d.invalid_at.is_some() {
         "diag.device.invalid"
+    } else if d.notifications_off_at.is_some() {
+        "diag.device.notifications_off"
     } else if d.online {
         "diag.device.online"
     } else if d.logged_in {

@@ -45,6 +45,7 @@ fn Records() -> impl IntoView {
             until: q.get("until"),
             before_id: q.get("before_id"),
             limit: None,
+            receipt: q.get("receipt"),
         })
     });
     let record = Memo::new(move |_| query.with(|q| q.get("record")));

@@ -9,7 +9,7 @@ use app::domain::{CertificateSettings, ClickAction, Vendor};
 
 use crate::crypto::SecretString;
 use crate::vendors::mipush::{
-    self, AppSecret, Attempt, MiPushClient, MiResponse, Notification, PreparedRequest,
+    self, AppSecret, Attempt, Callback, MiPushClient, MiResponse, Notification, PreparedRequest,
     SendToRegIds, TransportError,
 };
 
@@ -32,7 +32,14 @@ pub struct Content {
     pub sound: Option<String>,
     /// `OfflinePushInfo.Ext`, handed to the app.
     pub ext: Option<String>,
+    /// Where the vendor reports delivery, clicks and drops (receipts), when this deployment
+    /// receives them.
+    pub receipts_url: Option<String>,
 }
+
+/// Every receipt event MiPush reports (`extra.callback.type`, a bit mask): 1 delivered, 2 clicked,
+/// 16 invalid target, 32 notifications off, 64 filtered, 128 daily quota, 1024 expired.
+pub const RECEIPT_EVENTS: u32 = 1 | 2 | 16 | 32 | 64 | 128 | 1024;
 
 /// A certificate's serving version, opened: what a vendor call is signed with.
 pub struct Credentials {
@@ -166,6 +173,11 @@ fn notification(settings: &CertificateSettings, content: &Content) -> Notificati
     if let Some(ext) = content.ext.as_ref().filter(|e| !e.is_empty()) {
         n.extra.push(("ext".into(), ext.clone()));
     }
+    n.callback = content.receipts_url.as_ref().map(|url| Callback {
+        url: url.clone(),
+        kind: Some(RECEIPT_EVENTS),
+        param: None,
+    });
     n
 }
 

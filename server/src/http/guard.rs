@@ -60,11 +60,12 @@ pub async fn pages(State(state): State<AppState>, req: Request, next: Next) -> R
 
 /// Console pages, as opposed to assets, server functions and APIs.
 fn is_page(path: &str) -> bool {
-    const NOT_PAGES: [&str; 9] = [
+    const NOT_PAGES: [&str; 10] = [
         "/fn/",
         "/api/",
         "/pkg/",
         "/locale/",
+        "/receipts/",
         "/sandbox/",
         "/sdk/",
         "/v4/",
@@ -84,10 +85,11 @@ pub async fn same_origin(req: Request<Body>, next: Next) -> Response {
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("Bearer "));
-    // The sandbox, the client SDK API and the REST API carry their own credentials, never the
-    // console's cookie, so a request from any origin is as safe as one from none.
+    // The sandbox, the client SDK API, the REST API and the vendors' receipts carry their own
+    // credentials, never the console's cookie, so a request from any origin is as safe as one
+    // from none.
     let path = req.uri().path();
-    let own_credentials = ["/sandbox/", "/sdk/", "/v4/"]
+    let own_credentials = ["/sandbox/", "/sdk/", "/v4/", "/receipts/"]
         .iter()
         .any(|p| path.starts_with(p));
     if safe || bearer || own_credentials {

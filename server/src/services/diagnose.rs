@@ -89,6 +89,7 @@ impl Services {
                     logged_in: d.session_state.as_deref() == Some("active"),
                     online: d.online_until.is_some_and(|t| t > now),
                     invalid_at: d.bad_at,
+                    notifications_off_at: d.notifications_off_at,
                 }
             })
             .collect())

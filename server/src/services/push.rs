@@ -5,9 +5,9 @@ use std::time::Duration;
 use app::api::PushBackend;
 use app::domain::{
     AppError, CheckState, Localized, OutcomeCounts, PushKind, PushOutcome, PushRecordDetail,
-    PushRecordPage, PushRecordQuery, PushRecordView, PushStats, PushTarget, RecordId, Rule,
-    Sdkappid, TestPushDraft, TestPushResult, UserView, Vendor, VendorStatus, parse_time,
-    parse_user_id,
+    PushRecordPage, PushRecordQuery, PushRecordView, PushStats, PushTarget, ReceiptState,
+    ReceiptView, RecordId, Rule, Sdkappid, TestPushDraft, TestPushResult, UserView, Vendor,
+    VendorStatus, parse_time, parse_user_id, receipt_event, receipt_failure,
 };
 use async_trait::async_trait;
 
@@ -18,6 +18,7 @@ use crate::store::audit::NewEvent;
 use crate::store::certificates::{self as certs, serving};
 use crate::store::device_tokens;
 use crate::store::push::{self as records, RecordFilter, RecordRow};
+use crate::store::receipts;
 use crate::vendors::mipush::{AppSecret, ErrorCode, build_trace_status};
 
 fn text(raw: &Option<String>) -> &str {
@@ -53,6 +54,10 @@ fn parse_query(q: &PushRecordQuery) -> Result<(RecordFilter, Option<i64>, i64), 
         outcome: Some(text(&q.outcome))
             .filter(|s| !s.is_empty())
             .map(PushOutcome::parse)
+            .transpose()?,
+        receipt: Some(text(&q.receipt))
+            .filter(|s| !s.is_empty())
+            .map(ReceiptState::parse)
             .transpose()?,
         since: parse_time("since", text(&q.since))?,
         until: parse_time("until", text(&q.until))?,
@@ -99,6 +104,9 @@ pub(super) fn record_view(r: RecordRow) -> PushRecordView {
         sent_by: r.sent_by,
         request_id: r.request_id,
         msg_key: r.msg_key,
+        delivered_at: r.delivered_at,
+        clicked_at: r.clicked_at,
+        receipt_failure: r.receipt_failure.map(receipt_failure),
     }
 }
 
@@ -274,6 +282,20 @@ impl PushBackend for Services {
             Some(rid) => records::request(&self.db, rid).await?.unwrap_or_default(),
             None => Default::default(),
         };
+        let receipts = match &row.message_id {
+            Some(message_id) => receipts::of_push(&self.db, message_id, &row.reg_id)
+                .await?
+                .into_iter()
+                .map(|r| ReceiptView {
+                    kind: r.kind,
+                    event: receipt_event(r.kind).to_owned(),
+                    bar_status: r.bar_status,
+                    at: r.happened_at,
+                    received_at: r.received_at,
+                })
+                .collect(),
+            None => Vec::new(),
+        };
         let (meaning, fix) = meaning_and_fix(row.vendor_code);
         Ok(PushRecordDetail {
             record: record_view(row),
@@ -281,6 +303,7 @@ impl PushBackend for Services {
             fix,
             request,
             answer,
+            receipts,
         })
     }
 

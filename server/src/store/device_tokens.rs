@@ -89,7 +89,7 @@ pub async fn bind_token<'e, E: Executor<'e, Database = Any>>(
          VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (certificate_id, token) DO UPDATE SET sdkappid = EXCLUDED.sdkappid, \
          user_id = EXCLUDED.user_id, session_digest = EXCLUDED.session_digest, \
-         reported_at = EXCLUDED.reported_at, bad_at = NULL",
+         reported_at = EXCLUDED.reported_at, bad_at = NULL, notifications_off_at = NULL",
     )
     .bind(certificate_id)
     .bind(token)
@@ -155,6 +155,7 @@ pub struct DeviceRow {
     pub token: String,
     pub reported_at: i64,
     pub bad_at: Option<i64>,
+    pub notifications_off_at: Option<i64>,
     /// The state of the login that reported it, while it is bound.
     pub session_state: Option<String>,
     pub online_until: Option<i64>,
@@ -166,7 +167,8 @@ pub async fn user_devices<'e, E: Executor<'e, Database = Any>>(
     user_id: &str,
 ) -> StoreResult<Vec<DeviceRow>> {
     sqlx::query_as(
-        "SELECT d.certificate_id, d.token, d.reported_at, d.bad_at, s.state AS session_state, \
+        "SELECT d.certificate_id, d.token, d.reported_at, d.bad_at, d.notifications_off_at, \
+         s.state AS session_state, \
          s.online_until FROM device_tokens d \
          LEFT JOIN im_sessions s ON s.token_digest = d.session_digest \
          WHERE d.sdkappid = $1 AND d.user_id = $2 ORDER BY d.reported_at DESC, d.token",
@@ -176,4 +178,24 @@ pub async fn user_devices<'e, E: Executor<'e, Database = Any>>(
     .fetch_all(db)
     .await
     .map_err(StoreError::from_sqlx)
+}
+
+/// The device said its notifications are off for the app (receipt 32): shown on the devices page
+/// and in the diagnosis; pushes are still sent. Reporting the token again clears it.
+pub async fn notifications_off<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    certificate_id: i64,
+    token: &str,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE device_tokens SET notifications_off_at = $1 WHERE certificate_id = $2 AND token = $3",
+    )
+    .bind(now)
+    .bind(certificate_id)
+    .bind(token)
+    .execute(db)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    Ok(())
 }

@@ -1,4 +1,4 @@
-use app::domain::{PushKind, PushOutcome, SkipReason};
+use app::domain::{PushKind, PushOutcome, ReceiptState, SkipReason};
 use sqlx::{Any, Executor, FromRow};
 
 use super::{StoreError, StoreResult};
@@ -26,11 +26,14 @@ pub struct RecordRow {
     pub sent_by: Option<String>,
     pub request_id: Option<i64>,
     pub msg_key: Option<String>,
+    pub delivered_at: Option<i64>,
+    pub clicked_at: Option<i64>,
+    pub receipt_failure: Option<i64>,
 }
 
 const RECORD_COLUMNS: &str = "id, created_at, sdkappid, certificate_id, kind, user_id, reg_id, \
      title, description, outcome, reason, vendor_code, message_id, trace_id, attempts, latency_ms, \
-     sent_by, request_id, msg_key";
+     sent_by, request_id, msg_key, delivered_at, clicked_at, receipt_failure";
 
 /// One push to one device, before it is written.
 #[derive(Debug, Clone)]
@@ -188,6 +191,7 @@ pub struct RecordFilter {
     pub user_id: Option<String>,
     pub reg_id: Option<String>,
     pub outcome: Option<PushOutcome>,
+    pub receipt: Option<ReceiptState>,
     pub since: Option<i64>,
     pub until: Option<i64>,
 }
@@ -218,6 +222,16 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
     }
     if filter.outcome.is_some() {
         clause(&mut sql, "outcome", "=");
+    }
+    // Fixed clauses, no parameter.
+    match filter.receipt {
+        Some(ReceiptState::Delivered) => sql.push_str(" AND delivered_at IS NOT NULL"),
+        Some(ReceiptState::Clicked) => sql.push_str(" AND clicked_at IS NOT NULL"),
+        Some(ReceiptState::Failed) => sql.push_str(" AND receipt_failure IS NOT NULL"),
+        Some(ReceiptState::None) => sql.push_str(
+            " AND delivered_at IS NULL AND clicked_at IS NULL AND receipt_failure IS NULL",
+        ),
+        None => {}
     }
     if filter.since.is_some() {
         clause(&mut sql, "created_at", ">=");

@@ -135,11 +135,29 @@ pub fn settings_with(
 }
 
 /// A server whose environment also holds `extra` (e.g. a short certificate activation delay).
+/// `PUSHDESK_PUBLIC_URL = "self"` stands for the server's own address, so that its sandbox can
+/// post receipts back to it.
 pub async fn spawn_app_with(engine: Engine, extra: &[(&str, &str)]) -> TestApp {
     let dir = test_dir();
     let database_url = fresh_database(engine, &dir).await;
     let clock = Clock::system();
-    let app = Application::build_with_clock(settings_with(&database_url, &dir, extra), clock)
+    let mut vars: Vec<(String, String)> = extra
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    if let Some(public) = vars
+        .iter_mut()
+        .find(|(k, v)| k == "PUSHDESK_PUBLIC_URL" && v == "self")
+    {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap()
+            .port();
+        public.1 = format!("http://127.0.0.1:{port}");
+        vars.push(("PUSHDESK_ADDR".to_owned(), format!("127.0.0.1:{port}")));
+    }
+    let extra: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let app = Application::build_with_clock(settings_with(&database_url, &dir, &extra), clock)
         .await
         .unwrap();
     serve(app, database_url, dir)

@@ -1,0 +1,243 @@
+//! Receipts (回执) as Xiaomi posts them: every vendor call asks for them at pushdesk's own
+//! endpoint, each receipt is applied once to the records it is about, a forged one is refused,
+//! and the ones that say a device is gone or muted change what pushdesk knows of it.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::offline::{login, ok, text_msg, v4};
+use crate::on_both_engines;
+use crate::support::{ImFixture, TestApp, assert_error, im_fixture};
+
+const RECORDS: &str = "/api/v1/apps/1400000001/push-records";
+
+/// A test push to `reg_id`: the record's id and the vendor's message id.
+async fn test_push(app: &TestApp, f: &ImFixture, reg_id: &str) -> (i64, String) {
+    let res = app
+        .post(
+            "/api/v1/apps/1400000001/test-push",
+            json!({"certificate_id": f.certificate_id, "reg_ids": [reg_id], "description": "hi"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let r: Value = res.json().await.unwrap();
+    assert_eq!(r["code"], 0, "{r}");
+    (
+        r["record_ids"][0].as_i64().unwrap(),
+        r["message_id"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn record(app: &TestApp, id: i64) -> Value {
+    app.get(&format!("{RECORDS}/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
+/// The receipt URL pushdesk put in the call behind record `id` (`extra.callback`).
+async fn callback_url(app: &TestApp, id: i64) -> String {
+    let detail = record(app, id).await;
+    let request = detail["request"].as_str().unwrap();
+    let body = request.rsplit("\n\n").next().unwrap();
+    let (_, url) = form_urlencoded::parse(body.as_bytes())
+        .find(|(k, _)| k == "extra.callback")
+        .unwrap_or_else(|| panic!("no extra.callback in {request}"));
+    let (_, kind) = form_urlencoded::parse(body.as_bytes())
+        .find(|(k, _)| k == "extra.callback.type")
+        .unwrap();
+    assert_eq!(kind, "1267", "every event: 1, 2, 16, 32, 64, 128 and 1024");
+    url.into_owned()
+}
+
+/// Posts receipts as Xiaomi does: a form whose `data` is JSON keyed by message id.
+async fn post_receipts(app: &TestApp, url: &str, data: Value) -> reqwest::Response {
+    app.client
+        .post(url)
+        .form(&[("data", data.to_string())])
+        .send()
+        .await
+        .unwrap()
+}
+
+fn receipt(kind: i64, targets: &str, bar: &str) -> Value {
+    json!({"param": "", "type": kind, "targets": targets, "jobkey": "", "barStatus": bar,
+           "timestamp": server::unix_now() * 1000})
+}
+
+async fn phone(app: &TestApp, f: &ImFixture) -> String {
+    let d: Value = app
+        .post(
+            "/sandbox/mipush/devices",
+            json!({"package_name": "com.example.im", "app_id": f.app_id, "app_key": f.app_key}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    d["reg_id"].as_str().unwrap().to_owned()
+}
+
+async fn audit_actions(app: &TestApp) -> Vec<String> {
+    let page: Value = app
+        .get("/api/v1/audit?limit=200")
+        .await
+        .json()
+        .await
+        .unwrap();
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+on_both_engines! {
+    #[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "0", "PUSHDESK_PUBLIC_URL" = "self")]
+    async fn delivered_and_clicked_receipts_land_on_the_record_once(app) {
+        let f = im_fixture(&app, 1, Some("im_message")).await;
+        let (id, message_id) = test_push(&app, &f, &f.reg_ids[0]).await;
+        let url = callback_url(&app, id).await;
+        assert!(url.starts_with(&format!("{}/receipts/mipush/{}/", app.base, f.certificate_id)), "{url}");
+        let before = record(&app, id).await;
+        assert_eq!(before["record"]["delivered_at"], Value::Null);
+        assert_eq!(before["receipts"], json!([]));
+
+        let delivered = json!({ &message_id: receipt(1, &f.reg_ids[0], "Enable") });
+        let res = post_receipts(&app, &url, delivered.clone()).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.json::<Value>().await.unwrap(), json!({"received": 1, "applied": 1}));
+        let at = record(&app, id).await["record"]["delivered_at"].as_i64().unwrap();
+        assert!(at > 0);
+        // Delivered twice, as a vendor retrying its POST would: counted once.
+        let again = post_receipts(&app, &url, delivered).await;
+        assert_eq!(again.json::<Value>().await.unwrap(), json!({"received": 1, "applied": 0}));
+
+        // Tapped, in a batch with a receipt for a message pushdesk never sent.
+        let batch = json!({ &message_id: receipt(2, &f.reg_ids[0], "Enable"),
+                            "sdm00000000000000000XX": receipt(1, "someone-else", "Enable") });
+        let res = post_receipts(&app, &url, batch).await;
+        assert_eq!(res.json::<Value>().await.unwrap(), json!({"received": 2, "applied": 2}));
+        let detail = record(&app, id).await;
+        assert_eq!(detail["record"]["delivered_at"], at);
+        assert!(detail["record"]["clicked_at"].as_i64().is_some());
+        assert_eq!(detail["record"]["receipt_failure"], Value::Null);
+        let events: Vec<&str> = detail["receipts"].as_array().unwrap().iter().map(|r| r["event"].as_str().unwrap()).collect();
+        assert_eq!(events, ["delivered", "clicked"]);
+        assert_eq!(detail["receipts"][0]["bar_status"], "Enable");
+
+        // The records page filters by receipt state, and names a bad one.
+        let clicked: Value = app.get(&format!("{RECORDS}?receipt=clicked")).await.json().await.unwrap();
+        assert_eq!(clicked["items"][0]["id"], id);
+        let none: Value = app.get(&format!("{RECORDS}?receipt=none")).await.json().await.unwrap();
+        assert_eq!(none["items"], json!([]));
+        assert_error(app.get(&format!("{RECORDS}?receipt=seen")).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid", Some("receipt")).await;
+
+        let metrics = app.get("/metrics").await.text().await.unwrap();
+        assert!(metrics.contains("pushdesk_receipts_total{vendor=\"xiaomi\",type=\"delivered\"} 2"), "{metrics}");
+        assert!(metrics.contains("pushdesk_receipts_total{vendor=\"xiaomi\",type=\"clicked\"} 1"), "{metrics}");
+    }
+
+    #[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "0", "PUSHDESK_PUBLIC_URL" = "self")]
+    async fn a_forged_receipt_is_refused_recorded_and_never_applied(app) {
+        let f = im_fixture(&app, 1, Some("im_message")).await;
+        let (id, message_id) = test_push(&app, &f, &f.reg_ids[0]).await;
+        let url = callback_url(&app, id).await;
+        let data = json!({ &message_id: receipt(16, &f.reg_ids[0], "Unknown") });
+        let tag = url.rsplit('/').next().unwrap();
+        let forged = [
+            url.replacen(tag, &"0".repeat(64), 1),
+            url.replacen(&format!("/{}/", f.certificate_id), "/999/", 1),
+            format!("{}/receipts/mipush/abc/{tag}", app.base),
+        ];
+        for bad in &forged {
+            let res = post_receipts(&app, bad, data.clone()).await;
+            assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{bad}");
+        }
+        assert_eq!(audit_actions(&app).await.iter().filter(|a| *a == "receipt_refused").count(), 3);
+        let detail = record(&app, id).await;
+        assert_eq!(detail["record"]["receipt_failure"], Value::Null);
+        assert_eq!(detail["receipts"], json!([]));
+        assert!(!audit_actions(&app).await.contains(&"token_retired".to_owned()));
+
+        // Right tag, body not as Xiaomi sends it: 400, nothing applied.
+        for body in ["data=%7Bnot+json", "other=1", "data=%5B%5D"] {
+            let res = app.client.post(&url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body).send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{body}");
+        }
+        assert_eq!(record(&app, id).await["receipts"], json!([]));
+        let metrics = app.get("/metrics").await.text().await.unwrap();
+        assert!(metrics.contains("pushdesk_receipts_total{vendor=\"xiaomi\",type=\"forged\"} 3"), "{metrics}");
+    }
+
+    #[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "0", "PUSHDESK_PUBLIC_URL" = "self")]
+    async fn an_invalid_target_receipt_retires_the_token_until_it_is_reported_again(app) {
+        let f = im_fixture(&app, 1, Some("im_message")).await;
+        ok(&v4(&app, &f, "im_open_login_svc/multiaccount_import", json!({"Accounts": ["alice", "bob"]})).await);
+        let session = login(&app, &f, "alice", &f.reg_ids[0]).await;
+        ok(&v4(&app, &f, "openim/sendmsg", text_msg("alice", "first", 1)).await);
+        app.drain().await;
+        let page: Value = app.get(&format!("{RECORDS}?outcome=accepted")).await.json().await.unwrap();
+        let pushed = &page["items"][0];
+        let id = pushed["id"].as_i64().unwrap();
+        let url = callback_url(&app, id).await;
+        let gone = json!({ pushed["message_id"].as_str().unwrap(): receipt(16, &f.reg_ids[0], "Unknown") });
+        assert_eq!(post_receipts(&app, &url, gone).await.status(), StatusCode::OK);
+        let detail = record(&app, id).await;
+        assert_eq!(detail["record"]["receipt_failure"]["type"], 16);
+        assert!(detail["record"]["receipt_failure"]["fix"]["en"].as_str().unwrap().contains("retired"));
+        assert!(audit_actions(&app).await.contains(&"token_retired".to_owned()));
+
+        // Not pushed again, and the record says why.
+        ok(&v4(&app, &f, "openim/sendmsg", text_msg("alice", "second", 2)).await);
+        let latest: Value = app.get(&format!("{RECORDS}?user_id=alice")).await.json().await.unwrap();
+        assert_eq!(latest["items"][0]["reason"], "token_invalid");
+        // Reported again (the app registered anew): pushed again.
+        let res = app.post("/sdk/v1/push-token", json!({"session": session, "business_id": f.certificate_id, "token": f.reg_ids[0]})).await;
+        assert_eq!(res.status(), StatusCode::NO_CONTENT);
+        ok(&v4(&app, &f, "openim/sendmsg", text_msg("alice", "third", 3)).await);
+        app.drain().await;
+        let accepted: Value = app.get(&format!("{RECORDS}?outcome=accepted")).await.json().await.unwrap();
+        assert_eq!(accepted["items"].as_array().unwrap().len(), 2);
+    }
+
+    #[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "0", "PUSHDESK_PUBLIC_URL" = "self")]
+    async fn a_notifications_off_receipt_marks_the_device_and_pushes_go_on(app) {
+        let f = im_fixture(&app, 0, Some("im_message")).await;
+        let reg = phone(&app, &f).await;
+        ok(&v4(&app, &f, "im_open_login_svc/multiaccount_import", json!({"Accounts": ["alice", "bob"]})).await);
+        let session = login(&app, &f, "alice", &reg).await;
+        let (id, message_id) = test_push(&app, &f, &reg).await;
+        let url = callback_url(&app, id).await;
+        let off = json!({ &message_id: receipt(32, &reg, "Disable") });
+        assert_eq!(post_receipts(&app, &url, off).await.status(), StatusCode::OK);
+        let detail = record(&app, id).await;
+        assert_eq!(detail["record"]["receipt_failure"]["type"], 32);
+        assert!(detail["record"]["receipt_failure"]["meaning"]["zh"].as_str().unwrap().contains("通知"));
+        assert_eq!(detail["receipts"][0]["bar_status"], "Disable");
+        assert!(audit_actions(&app).await.contains(&"notifications_off".to_owned()));
+        let devices: Value = app.get("/api/v1/apps/1400000001/devices?user_id=alice").await.json().await.unwrap();
+        assert!(devices["devices"][0]["notifications_off_at"].as_i64().is_some(), "{devices}");
+        // Still pushed.
+        ok(&v4(&app, &f, "openim/sendmsg", text_msg("alice", "muted", 4)).await);
+        app.drain().await;
+        let page: Value = app.get(&format!("{RECORDS}?user_id=alice&outcome=accepted")).await.json().await.unwrap();
+        assert_eq!(page["items"].as_array().unwrap().len(), 1);
+        // Reported again: the mark goes.
+        app.post("/sdk/v1/push-token", json!({"session": session, "business_id": f.certificate_id, "token": reg})).await;
+        let devices: Value = app.get("/api/v1/apps/1400000001/devices?user_id=alice").await.json().await.unwrap();
+        assert_eq!(devices["devices"][0]["notifications_off_at"], Value::Null);
+    }
+
+    #[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "0")]
+    async fn without_a_public_url_no_receipts_are_asked_for(app) {
+        let f = im_fixture(&app, 1, Some("im_message")).await;
+        let (id, _) = test_push(&app, &f, &f.reg_ids[0]).await;
+        let request = record(&app, id).await["request"].as_str().unwrap().to_owned();
+        assert!(!request.contains("extra.callback"), "{request}");
+    }
+}
