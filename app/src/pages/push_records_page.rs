@@ -5,11 +5,14 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::app_page::{AppHeader, AppTab};
 use crate::api::push::{QueryVendorStatus, get_push_record, list_push_records};
 use crate::components::{ConsoleLayout, FormMessage};
-use crate::domain::{PushOutcome, PushRecordDetail, PushRecordQuery, PushRecordView, format_unix};
+use crate::domain::{
+    PushOutcome, PushRecordDetail, PushRecordQuery, PushRecordView, ReceiptState, format_unix,
+};
 use crate::i18n::{field_label, tr, use_locale};
 
-/// 推送记录: every push attempt with what the vendor said, filtered and paged newest first; a
-/// record opens (`?record=<id>`) with the request as sent and a live status query to MiPush.
+/// 推送记录: every push attempt with what the vendor said and what its receipts reported since,
+/// filtered and paged newest first; a record opens (`?record=<id>`) with its whole path —
+/// the request as sent, the answer, the receipts — and a live status query to MiPush.
 #[component]
 pub fn PushRecordsPage() -> impl IntoView {
     view! {
@@ -20,11 +23,12 @@ pub fn PushRecordsPage() -> impl IntoView {
     }
 }
 
-const FILTERS: [&str; 6] = [
+const FILTERS: [&str; 7] = [
     "certificate_id",
     "user_id",
     "reg_id",
     "outcome",
+    "receipt",
     "since",
     "until",
 ];
@@ -69,6 +73,7 @@ fn Records() -> impl IntoView {
                 "user_id" => q.user_id.clone(),
                 "reg_id" => q.reg_id.clone(),
                 "outcome" => q.outcome.clone(),
+                "receipt" => q.receipt.clone(),
                 "since" => q.since.clone(),
                 "until" => q.until.clone(),
                 _ => None,
@@ -84,7 +89,7 @@ fn Records() -> impl IntoView {
         </Transition>
         <form method="get" class="card filters" id="record-filters">
             <div class="inline-form">
-                {FILTERS.into_iter().filter(|f| *f != "outcome").map(|f| view! {
+                {FILTERS.into_iter().filter(|f| *f != "outcome" && *f != "receipt").map(|f| view! {
                     <label>{field_label(f, l)}
                         <input name=f value=value(f) placeholder=if f == "since" || f == "until" { "2026-11-27 08:00" } else { "" }/>
                     </label>
@@ -94,6 +99,14 @@ fn Records() -> impl IntoView {
                         <option value="">{tr(l, "records.any")}</option>
                         {PushOutcome::ALL.into_iter().map(|o| view! {
                             <option value=o.as_str() selected=value("outcome") == o.as_str()>{tr(l, &format!("push.outcome.{}", o.as_str()))}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label>{field_label("receipt", l)}
+                    <select name="receipt">
+                        <option value="">{tr(l, "records.any")}</option>
+                        {ReceiptState::ALL.into_iter().map(|r| view! {
+                            <option value=r.as_str() selected=value("receipt") == r.as_str()>{tr(l, &format!("receipt.state.{}", r.as_str()))}</option>
                         }).collect_view()}
                     </select>
                 </label>
@@ -153,6 +166,7 @@ fn RecordTable(items: Vec<PushRecordView>, next: Option<i64>) -> impl IntoView {
                     <th>{field_label("title", l)}</th>
                     <th>{field_label("outcome", l)}</th>
                     <th>"code"</th>
+                    <th>{field_label("receipt", l)}</th>
                     <th>{tr(l, "push.attempts")}</th>
                     <th>{tr(l, "push.latency")}</th>
                 </tr>
@@ -170,6 +184,7 @@ fn RecordTable(items: Vec<PushRecordView>, next: Option<i64>) -> impl IntoView {
                             <td>{r.title.clone()}</td>
                             <td><span class=format!("badge {}", outcome_class(r.outcome))>{tr(l, &format!("push.outcome.{}", r.outcome.as_str()))}</span></td>
                             <td>{r.code.map(|c| c.to_string()).unwrap_or_default()}</td>
+                            <td class="receipt">{receipt_label(l, &r)}</td>
                             <td>{r.attempts}</td>
                             <td>{format!("{} ms", r.latency_ms)}</td>
                         </tr>
@@ -179,6 +194,20 @@ fn RecordTable(items: Vec<PushRecordView>, next: Option<i64>) -> impl IntoView {
         </table>
         {more.map(|href| view! { <p><a class="button" id="older-records" href=href>{tr(l, "common.more")}</a></p> })}
     })
+}
+
+/// What the receipts said of a push, in one word.
+fn receipt_label(l: crate::i18n::Locale, r: &PushRecordView) -> String {
+    let state = if r.receipt_failure.is_some() {
+        ReceiptState::Failed
+    } else if r.clicked_at.is_some() {
+        ReceiptState::Clicked
+    } else if r.delivered_at.is_some() {
+        ReceiptState::Delivered
+    } else {
+        return String::new();
+    };
+    tr(l, &format!("receipt.state.{}", state.as_str()))
 }
 
 fn outcome_class(o: PushOutcome) -> &'static str {
@@ -233,6 +262,27 @@ fn RecordDetail(detail: PushRecordDetail, sdkappid: String) -> impl IntoView {
             <pre class="request">{detail.request}</pre>
             <h3>{tr(l, "records.answer")}</h3>
             <pre class="request">{detail.answer}</pre>
+            <h3>{tr(l, "records.receipts")}</h3>
+            {r.receipt_failure.as_ref().map(|f| view! {
+                <p class="form-error" id="receipt-failure">
+                    {format!("{} ({}) ", f.meaning.get(l), f.kind)}
+                    <span class="fix">{f.fix.get(l).to_owned()}</span>
+                </p>
+            })}
+            {if detail.receipts.is_empty() {
+                Either::Left(view! { <p class="muted" id="no-receipts">{tr(l, "records.no_receipts")}</p> })
+            } else {
+                Either::Right(view! {
+                    <ol class="timeline" id="receipts">
+                        {detail.receipts.into_iter().map(|e| view! {
+                            <li data-event=e.event.clone()>
+                                {format_unix(e.at)} " · " {tr(l, &format!("receipt.event.{}", e.event))}
+                                {(!e.bar_status.is_empty()).then(|| format!(" · barStatus {}", e.bar_status))}
+                            </li>
+                        }).collect_view()}
+                    </ol>
+                })
+            }}
             {(can_query && r.message_id.is_some()).then(|| view! {
                 <ActionForm action=status>
                     <input type="hidden" name="sdkappid" value=sdkappid.clone()/>
