@@ -84,6 +84,7 @@ async fn start_server() -> Server {
             format!("sqlite://{}/pushdesk.db?mode=rwc", dir.display()),
         )
         .env("PUSHDESK_ADDR", format!("127.0.0.1:{port}"))
+        .env("PUSHDESK_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
         .env("LEPTOS_SITE_ROOT", &site)
         .env("PUSHDESK_SANDBOX", "1")
         .env("PUSHDESK_CERT_ACTIVATION_DELAY", "4")
@@ -679,6 +680,37 @@ async fn a_test_push_from_the_console_reaches_the_sandbox_phone_and_is_recorded(
     b.click("#query-vendor-status").await;
     b.wait_for("#vendor-status").await;
     assert!(b.text("#vendor-status").await.contains("code 0"));
+    assert!(b.find("#no-receipts").await.is_some());
+
+    // Xiaomi's receipts arrive at the URL the push named: the record's timeline shows them.
+    let request = b.text("#record-detail pre.request").await;
+    let body = request
+        .rsplit('\n')
+        .find(|l| l.contains("extra.callback="))
+        .unwrap();
+    let (_, callback) = form_urlencoded::parse(body.as_bytes())
+        .find(|(k, _)| k == "extra.callback")
+        .unwrap();
+    let at = server::unix_now() * 1000;
+    let receipts = json!({ &message_id: {"type": 1, "targets": reg_id, "barStatus": "Enable", "timestamp": at} });
+    let clicked = json!({ &message_id: {"type": 2, "targets": reg_id, "barStatus": "Enable", "timestamp": at} });
+    for data in [receipts, clicked] {
+        let res = api
+            .post(callback.as_ref())
+            .form(&[("data", data.to_string())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), reqwest::StatusCode::OK);
+    }
+    b.refresh().await;
+    b.wait_for("#receipts li[data-event=clicked]").await;
+    assert!(b.text("#receipts").await.contains("送达设备"));
+    assert!(
+        b.text("tr[data-outcome=accepted] td.receipt")
+            .await
+            .contains("已点击")
+    );
 
     // The AppSecret reset on Xiaomi's side: the answer says what is wrong and what to do.
     let sandbox_apps: serde_json::Value = api
