@@ -10,6 +10,7 @@ mod faults;
 mod http;
 mod ids;
 mod limits;
+mod receipts;
 mod server_api;
 
 use std::sync::Arc;
@@ -30,6 +31,7 @@ pub struct Sandbox {
     db: AnyPool,
     faults: Arc<faults::Faults>,
     limits: Arc<limits::LimitBook>,
+    receipts: Arc<receipts::Receipts>,
 }
 
 impl Sandbox {
@@ -38,7 +40,22 @@ impl Sandbox {
             db,
             faults: Arc::default(),
             limits: Arc::default(),
+            receipts: Arc::default(),
         }
+    }
+
+    /// Posts queued receipts about once a second, as Xiaomi does; `POST /receipts/flush` does it
+    /// at once.
+    pub fn spawn_receipt_sender(&self) {
+        let receipts = self.receipts.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                receipts.flush().await;
+            }
+        });
     }
 }
 
@@ -113,11 +130,19 @@ pub fn router<S>(sandbox: Sandbox) -> Router<S> {
             "/devices",
             post(control::register_device).get(control::list_devices),
         )
-        .route("/devices/{reg_id}", delete(control::uninstall_device))
+        .route(
+            "/devices/{reg_id}",
+            delete(control::uninstall_device).put(control::set_device),
+        )
         .route(
             "/devices/{reg_id}/notifications",
             get(control::notifications),
         )
+        .route(
+            "/devices/{reg_id}/notifications/{message_id}/click",
+            post(control::click_notification),
+        )
+        .route("/receipts/flush", post(control::flush_receipts))
         .route("/v2/message/regid", post(server_api::send_v2))
         .route("/v3/message/regid", post(server_api::send_v3))
         .route("/v1/trace/message/status", get(server_api::trace_status))

@@ -90,6 +90,9 @@ impl Application {
             db: db.clone(),
         };
         let sandbox = settings.sandbox.then(|| Sandbox::new(db.pool.clone()));
+        if let Some(sandbox) = &sandbox {
+            sandbox.spawn_receipt_sender();
+        }
         let idle = CookieDuration::seconds(settings.session.idle_timeout.as_secs() as i64);
         let router = match &db.sessions {
             SessionPool::Sqlite(pool) => {

@@ -278,3 +278,51 @@ pub async fn notifications(
             .collect::<Vec<_>>(),
     ))
 }
+
+#[derive(Deserialize)]
+pub struct DeviceSettings {
+    notifications_enabled: bool,
+}
+
+/// The phone's settings: `{"notifications_enabled": false}` switches the app's notifications off
+/// (the phone still takes pushes, shows none, and the vendor reports receipt 32).
+pub async fn set_device(
+    State(sb): State<Sandbox>,
+    CallerLocale(l): CallerLocale,
+    Path(reg_id): Path<String>,
+    JsonBody(settings): JsonBody<DeviceSettings>,
+) -> Result<StatusCode> {
+    if store::device(&sb.db, &reg_id)
+        .await
+        .map_err(db(l))?
+        .is_none()
+    {
+        return Err(ControlError::new(AppError::NotFound, l));
+    }
+    sb.receipts
+        .set_notifications(&reg_id, settings.notifications_enabled);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The user taps a notification in the phone's shade: a click receipt, if the push asked for one.
+pub async fn click_notification(
+    State(sb): State<Sandbox>,
+    CallerLocale(l): CallerLocale,
+    Path((reg_id, message_id)): Path<(String, String)>,
+) -> Result<StatusCode> {
+    let shown = store::notifications(&sb.db, &reg_id)
+        .await
+        .map_err(db(l))?
+        .into_iter()
+        .any(|n| n.message_id == message_id);
+    if !shown {
+        return Err(ControlError::new(AppError::NotFound, l));
+    }
+    sb.receipts.clicked(&message_id, &reg_id, unix_now() * 1000);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Posts the queued receipts now, instead of at the next second: what tests and demos drive.
+pub async fn flush_receipts(State(sb): State<Sandbox>) -> Json<super::receipts::Flushed> {
+    Json(sb.receipts.flush().await)
+}

@@ -349,6 +349,13 @@ async fn deliver(sb: &Sandbox, app: &SandboxAppRow, m: Validated) -> Response {
         return refuse(codes::SEND_FAILED, codes::NO_VALID_TARGETS);
     }
     let bad: Vec<&String> = m.reg_ids.iter().filter(|r| !valid.contains(r)).collect();
+    // A phone with the app's notifications off takes the message but shows nothing.
+    let muted = sb.receipts.muted_among(&valid);
+    let shown_on: Vec<String> = valid
+        .iter()
+        .filter(|r| !muted.contains(*r))
+        .cloned()
+        .collect();
     let now = now_ms();
     let day = now.div_euclid(86_400_000);
     if let Err((quota, acked)) =
@@ -390,7 +397,7 @@ async fn deliver(sb: &Sandbox, app: &SandboxAppRow, m: Validated) -> Response {
                 channel_id: m.channel_id.clone(),
                 received_at: now,
             };
-            let reg_ids: Vec<&str> = valid.iter().map(String::as_str).collect();
+            let reg_ids: Vec<&str> = shown_on.iter().map(String::as_str).collect();
             store::show_notifications(&mut tx, &reg_ids, &shown).await?;
         }
         tx.commit().await?;
@@ -402,6 +409,10 @@ async fn deliver(sb: &Sandbox, app: &SandboxAppRow, m: Validated) -> Response {
     }
     sb.limits
         .record_delivery(&app.app_id, &valid, m.channel_id.as_deref(), day);
+    let muted: Vec<String> = muted.into_iter().collect();
+    let invalid: Vec<String> = bad.iter().map(|r| (*r).clone()).collect();
+    sb.receipts
+        .after_send(&id, &m.extras, &shown_on, &muted, &invalid, now);
     let mut data = json!({ "id": id });
     if !bad.is_empty() {
         data["bad_regids"] = json!(bad.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","));

@@ -94,25 +94,103 @@ async fn audit_actions(app: &TestApp) -> Vec<String> {
         .collect()
 }
 
+/// The sandbox posts what it queued now, as it would within a second. (Its own timer may have
+/// posted some of it already: what counts is what is left.)
+async fn flush(app: &TestApp) -> Value {
+    let res = app.post("/sandbox/mipush/receipts/flush", json!({})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json().await.unwrap()
+}
+
+fn encode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}
+
 on_both_engines! {
+    #[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "0", "PUSHDESK_PUBLIC_URL" = "self")]
+    async fn the_sandbox_reports_delivery_and_a_tap_like_xiaomi(app) {
+        let f = im_fixture(&app, 1, Some("im_message")).await;
+        let (id, message_id) = test_push(&app, &f, &f.reg_ids[0]).await;
+        assert_eq!(flush(&app).await["pending"], 0);
+        let detail = record(&app, id).await;
+        assert!(detail["record"]["delivered_at"].as_i64().is_some(), "{detail}");
+        assert_eq!(detail["receipts"][0]["bar_status"], "Enable");
+        // The user taps the notification on the phone.
+        let tap = format!("/sandbox/mipush/devices/{}/notifications/{message_id}/click", encode(&f.reg_ids[0]));
+        assert_eq!(app.post(&tap, json!({})).await.status(), StatusCode::NO_CONTENT);
+        assert_eq!(flush(&app).await["pending"], 0);
+        assert!(record(&app, id).await["record"]["clicked_at"].as_i64().is_some());
+        let unknown = format!("/sandbox/mipush/devices/{}/notifications/sdm00000000000000000XX/click", encode(&f.reg_ids[0]));
+        assert_eq!(app.post(&unknown, json!({})).await.status(), StatusCode::NOT_FOUND);
+        assert_eq!(flush(&app).await["pending"], 0);
+    }
+
+    #[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "0", "PUSHDESK_PUBLIC_URL" = "self")]
+    async fn a_muted_phone_and_an_uninstalled_app_come_back_as_receipts_32_and_16(app) {
+        let f = im_fixture(&app, 3, Some("im_message")).await;
+        let (muted, gone) = (&f.reg_ids[1], &f.reg_ids[2]);
+        let res = app.put(&format!("/sandbox/mipush/devices/{}", encode(muted)), json!({"notifications_enabled": false})).await;
+        assert_eq!(res.status(), StatusCode::NO_CONTENT);
+        let bad = app.put(&format!("/sandbox/mipush/devices/{}", encode(muted)), json!({"notifications": "off"})).await;
+        assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+        let res = app.client.delete(app.url(&format!("/sandbox/mipush/devices/{}", encode(gone)))).send().await.unwrap();
+        assert!(res.status().is_success());
+        let res = app.post("/api/v1/apps/1400000001/test-push",
+            json!({"certificate_id": f.certificate_id, "reg_ids": f.reg_ids, "description": "to three"})).await;
+        let r: Value = res.json().await.unwrap();
+        assert_eq!(r["code"], 0, "{r}");
+        // Three events of one message: three POSTs, one event per message id in each.
+        assert_eq!(flush(&app).await["pending"], 0);
+        let ids: Vec<i64> = r["record_ids"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+        let shown = record(&app, ids[0]).await;
+        assert!(shown["record"]["delivered_at"].as_i64().is_some());
+        let off = record(&app, ids[1]).await;
+        assert_eq!(off["record"]["receipt_failure"]["type"], 32, "{off}");
+        assert_eq!(off["receipts"][0]["bar_status"], "Disable");
+        let gone_record = record(&app, ids[2]).await;
+        assert_eq!(gone_record["record"]["receipt_failure"]["type"], 16, "{gone_record}");
+        assert!(audit_actions(&app).await.contains(&"token_retired".to_owned()));
+        // The muted phone shows nothing.
+        let shade: Value = app.get(&format!("/sandbox/mipush/devices/{}/notifications", encode(muted))).await.json().await.unwrap();
+        assert_eq!(shade, json!([]));
+    }
+
+    #[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "0", "PUSHDESK_PUBLIC_URL" = "self")]
+    async fn receipts_a_receiver_refuses_are_sent_again(app) {
+        let f = im_fixture(&app, 1, Some("im_message")).await;
+        // A push whose callback points nowhere: the receipt stays queued.
+        let form = [
+            ("registration_id", f.reg_ids[0].clone()),
+            ("restricted_package_name", "com.example.im".to_owned()),
+            ("title", "t".to_owned()),
+            ("description", "d".to_owned()),
+            ("extra.callback", format!("{}/receipts/mipush/1/{}", app.base, "0".repeat(64))),
+        ];
+        let res = app.client.post(app.url("/sandbox/mipush/v3/message/regid"))
+            .header("authorization", format!("key={}", f.app_secret))
+            .form(&form).send().await.unwrap();
+        let answer: Value = res.json().await.unwrap();
+        assert_eq!(answer["code"], 0, "{answer}");
+        assert_eq!(flush(&app).await, json!({"sent": 0, "pending": 1}), "refused with 401: kept");
+        assert_eq!(flush(&app).await, json!({"sent": 0, "pending": 1}), "and tried again");
+    }
+
     #[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "0", "PUSHDESK_PUBLIC_URL" = "self")]
     async fn delivered_and_clicked_receipts_land_on_the_record_once(app) {
         let f = im_fixture(&app, 1, Some("im_message")).await;
         let (id, message_id) = test_push(&app, &f, &f.reg_ids[0]).await;
         let url = callback_url(&app, id).await;
         assert!(url.starts_with(&format!("{}/receipts/mipush/{}/", app.base, f.certificate_id)), "{url}");
-        let before = record(&app, id).await;
-        assert_eq!(before["record"]["delivered_at"], Value::Null);
-        assert_eq!(before["receipts"], json!([]));
-
-        let delivered = json!({ &message_id: receipt(1, &f.reg_ids[0], "Enable") });
-        let res = post_receipts(&app, &url, delivered.clone()).await;
-        assert_eq!(res.status(), StatusCode::OK);
-        assert_eq!(res.json::<Value>().await.unwrap(), json!({"received": 1, "applied": 1}));
+        // The sandbox reports the delivery, as Xiaomi would.
+        assert_eq!(flush(&app).await["pending"], 0);
         let at = record(&app, id).await["record"]["delivered_at"].as_i64().unwrap();
         assert!(at > 0);
-        // Delivered twice, as a vendor retrying its POST would: counted once.
+        // Delivered again, as a vendor retrying its POST would: counted once.
+        let delivered = json!({ &message_id: receipt(1, &f.reg_ids[0], "Enable") });
         let again = post_receipts(&app, &url, delivered).await;
+        assert_eq!(again.status(), StatusCode::OK);
         assert_eq!(again.json::<Value>().await.unwrap(), json!({"received": 1, "applied": 0}));
 
         // Tapped, in a batch with a receipt for a message pushdesk never sent.
@@ -145,6 +223,7 @@ on_both_engines! {
         let f = im_fixture(&app, 1, Some("im_message")).await;
         let (id, message_id) = test_push(&app, &f, &f.reg_ids[0]).await;
         let url = callback_url(&app, id).await;
+        flush(&app).await;
         let data = json!({ &message_id: receipt(16, &f.reg_ids[0], "Unknown") });
         let tag = url.rsplit('/').next().unwrap();
         let forged = [
@@ -157,9 +236,12 @@ on_both_engines! {
             assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{bad}");
         }
         assert_eq!(audit_actions(&app).await.iter().filter(|a| *a == "receipt_refused").count(), 3);
+        let events = |d: &Value| -> Vec<String> {
+            d["receipts"].as_array().unwrap().iter().map(|r| r["event"].as_str().unwrap().to_owned()).collect()
+        };
         let detail = record(&app, id).await;
         assert_eq!(detail["record"]["receipt_failure"], Value::Null);
-        assert_eq!(detail["receipts"], json!([]));
+        assert_eq!(events(&detail), ["delivered"], "only the sandbox's own receipt");
         assert!(!audit_actions(&app).await.contains(&"token_retired".to_owned()));
 
         // Right tag, body not as Xiaomi sends it: 400, nothing applied.
@@ -169,7 +251,7 @@ on_both_engines! {
                 .body(body).send().await.unwrap();
             assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{body}");
         }
-        assert_eq!(record(&app, id).await["receipts"], json!([]));
+        assert_eq!(events(&record(&app, id).await), ["delivered"]);
         let metrics = app.get("/metrics").await.text().await.unwrap();
         assert!(metrics.contains("pushdesk_receipts_total{vendor=\"xiaomi\",type=\"forged\"} 3"), "{metrics}");
     }
@@ -218,7 +300,9 @@ on_both_engines! {
         let detail = record(&app, id).await;
         assert_eq!(detail["record"]["receipt_failure"]["type"], 32);
         assert!(detail["record"]["receipt_failure"]["meaning"]["zh"].as_str().unwrap().contains("通知"));
-        assert_eq!(detail["receipts"][0]["bar_status"], "Disable");
+        let off_receipt = detail["receipts"].as_array().unwrap().iter()
+            .find(|r| r["event"] == "notifications_off").unwrap().clone();
+        assert_eq!(off_receipt["bar_status"], "Disable");
         assert!(audit_actions(&app).await.contains(&"notifications_off".to_owned()));
         let devices: Value = app.get("/api/v1/apps/1400000001/devices?user_id=alice").await.json().await.unwrap();
         assert!(devices["devices"][0]["notifications_off_at"].as_i64().is_some(), "{devices}");

@@ -680,9 +680,9 @@ async fn a_test_push_from_the_console_reaches_the_sandbox_phone_and_is_recorded(
     b.click("#query-vendor-status").await;
     b.wait_for("#vendor-status").await;
     assert!(b.text("#vendor-status").await.contains("code 0"));
-    assert!(b.find("#no-receipts").await.is_some());
 
-    // Xiaomi's receipts arrive at the URL the push named: the record's timeline shows them.
+    // Receipts arrive at the URL the push named (the sandbox sends the delivery within a second;
+    // here also as a third party would, and a tap): the record's timeline shows them.
     let request = b.text("#record-detail pre.request").await;
     let body = request
         .rsplit('\n')
