@@ -278,12 +278,9 @@ fn validate(form: &Form, app: &SandboxAppRow, version: u8) -> Result<Validated, 
         codes::ILLEGAL_PARAMETER_VALUE,
     )?
     .unwrap_or(-1);
-    let notify_id = number(
-        form,
-        "notify_id",
-        |n| (0..=i64::from(i32::MAX)).contains(&n),
-        codes::ILLEGAL_NOTIFY_ID,
-    )?;
+    // Any non-negative integer that fits in 64 bits, as the service takes it (a published client
+    // sends the time in milliseconds); Xiaomi's table says 0–2147483647 (§5.1).
+    let notify_id = number(form, "notify_id", |n| n >= 0, codes::ILLEGAL_NOTIFY_ID)?;
     let time_to_live = number(
         form,
         "time_to_live",

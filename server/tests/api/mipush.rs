@@ -296,7 +296,8 @@ on_both_engines! {
             ("description of 128", "/v3/message/regid", Some(key.clone()), base(&[("description", "d".repeat(128))]), 65009, ""),
             ("11 extra pairs", "/v3/message/regid", Some(key.clone()), base(&custom), 65014, ""),
             ("extra of 1025", "/v3/message/regid", Some(key.clone()), base(&[("extra.ext", "x".repeat(1025))]), 65015, ""),
-            ("notify_id too big", "/v3/message/regid", Some(key.clone()), base(&[("notify_id", "2147483648".into())]), 22103, ""),
+            ("notify_id over 64 bits", "/v3/message/regid", Some(key.clone()), base(&[("notify_id", "9223372036854775808".into())]), 22103, ""),
+            ("notify_id not a number", "/v3/message/regid", Some(key.clone()), base(&[("notify_id", "1e3".into())]), 22103, ""),
             ("notify_id negative", "/v3/message/regid", Some(key.clone()), base(&[("notify_id", "-1".into())]), 22103, ""),
             ("bad notify_type", "/v3/message/regid", Some(key.clone()), base(&[("notify_type", "loud".into())]), 10017, ""),
             ("another package's regId", "/v3/message/regid", Some(key.clone()), base(&[("registration_id", foreign.clone())]), 20301, "No valid targets!"),
@@ -422,5 +423,42 @@ on_both_engines! {
         assert_eq!(first["code"], 0, "{first}");
         assert_eq!(second["code"], 10027, "{second}");
         assert_eq!(app.put("/sandbox/mipush/apps/0000/limits", json!({})).await.status(), StatusCode::NOT_FOUND);
+    }
+
+    async fn notify_id_is_any_non_negative_64_bit_integer_and_still_replaces(app) {
+        let sb = sandbox_app(&app, "com.example.im").await;
+        let reg = device(&app, &sb).await;
+        let key = format!("key={}", sb.secret);
+        let send = |notify_id: &str, title: &str| form_with(&reg, &[("notify_id", notify_id.to_owned()), ("title", title.to_owned())]);
+        // What a published client sends on every push: the time in milliseconds, 13 digits.
+        for title in ["first", "second"] {
+            let (_, v) = raw(&app, "/v3/message/regid", Some(&key), &send("1767225600123", title)).await;
+            assert_eq!(v["code"], 0, "{v}");
+        }
+        let shown = shade(&app, &reg).await;
+        assert_eq!(shown.len(), 1, "the same large notify_id replaces: {shown:?}");
+        assert_eq!(shown[0]["title"], "second");
+        assert_eq!(shown[0]["notify_id"], json!(1_767_225_600_123_i64));
+        // The same low 32 bits, 2^32 apart: two notifications, so nothing keeps only 32 bits.
+        let (_, v) = raw(&app, "/v3/message/regid", Some(&key), &send(&(1_767_225_600_123_i64 + (1 << 32)).to_string(), "apart")).await;
+        assert_eq!(v["code"], 0, "{v}");
+        assert_eq!(shade(&app, &reg).await.len(), 2);
+        // The largest 64-bit one is kept exactly and replaces too.
+        for title in ["max", "max again"] {
+            let (_, v) = raw(&app, "/v3/message/regid", Some(&key), &send(&i64::MAX.to_string(), title)).await;
+            assert_eq!(v["code"], 0, "{v}");
+        }
+        let shown = shade(&app, &reg).await;
+        assert_eq!(shown.len(), 3, "{shown:?}");
+        assert_eq!(shown[0]["notify_id"], json!(i64::MAX));
+        assert_eq!(shown[0]["title"], "max again");
+        // Zero is an id like any other; beyond 64 bits, below zero or not a number: 22103.
+        let (_, v) = raw(&app, "/v3/message/regid", Some(&key), &send("0", "zero")).await;
+        assert_eq!(v["code"], 0, "{v}");
+        for bad in ["9223372036854775808", "18446744073709551615", "-1", "12abc"] {
+            let (status, v) = raw(&app, "/v3/message/regid", Some(&key), &send(bad, "bad")).await;
+            assert_eq!((status, v["code"].clone()), (StatusCode::OK, json!(22103)), "{bad}: {v}");
+        }
+        assert_eq!(shade(&app, &reg).await.len(), 4);
     }
 }
