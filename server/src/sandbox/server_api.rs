@@ -191,6 +191,7 @@ struct Validated {
     time_to_live: i64,
     channel_id: Option<String>,
     extras: Vec<(String, String)>,
+    job_key: Option<String>,
 }
 
 type Refusal = (Code, String);
@@ -315,10 +316,14 @@ fn validate(form: &Form, app: &SandboxAppRow, version: u8) -> Result<Validated, 
             format!("an extra key or value is over {MAX_EXTRA_LEN} characters"),
         ));
     }
-    let channel_id = extras
-        .iter()
-        .find(|(k, _)| k == "channel_id")
-        .map(|(_, v)| v.clone());
+    let extra = |key: &str| {
+        extras
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    };
+    let channel_id = extra("channel_id");
+    let job_key = extra("jobkey").filter(|k| !k.is_empty());
     let approved = split_channels(&app.channels);
     if !approved.is_empty() && !channel_id.as_ref().is_some_and(|c| approved.contains(c)) {
         return Err((codes::CHANNEL_MISMATCH, codes::INVALID_CHANNEL.into()));
@@ -334,6 +339,7 @@ fn validate(form: &Form, app: &SandboxAppRow, version: u8) -> Result<Validated, 
         time_to_live,
         channel_id,
         extras,
+        job_key,
     })
 }
 
@@ -372,6 +378,7 @@ async fn deliver(sb: &Sandbox, app: &SandboxAppRow, m: Validated) -> Response {
         extras: serde_json::to_string(&m.extras).unwrap_or_default(),
         targets: m.reg_ids.len() as i64,
         delivered: valid.len() as i64,
+        job_key: m.job_key.clone(),
     };
     let stored = async {
         let mut tx = sb.db.begin().await?;
