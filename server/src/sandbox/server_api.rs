@@ -420,27 +420,49 @@ async fn deliver(sb: &Sandbox, app: &SandboxAppRow, m: Validated) -> Response {
     }))
 }
 
-/// `/v1/trace/message/status?msg_id=`.
-pub async fn trace_status(
-    State(sb): State<Sandbox>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let app = match authenticate(&sb, &headers).await {
-        Ok(app) => app,
-        Err(r) => return r,
-    };
-    let Some(msg_id) = q.get("msg_id").map(|s| s.trim()).filter(|s| !s.is_empty()) else {
-        return refuse(
+/// What a trace call asks about (§4.1, §4.2): one message, a batch by its job key, or every
+/// message created in a time range (milliseconds, both ends included).
+enum TraceQuery<'a> {
+    Message(&'a str),
+    JobKey(&'a str),
+    Between(i64, i64),
+}
+
+fn trace_query(q: &HashMap<String, String>) -> Result<TraceQuery<'_>, Refusal> {
+    let given = |key: &str| q.get(key).map(|s| s.trim()).filter(|s| !s.is_empty());
+    if let Some(id) = given("msg_id") {
+        return Ok(TraceQuery::Message(id));
+    }
+    if let Some(key) = given("job_key") {
+        return Ok(TraceQuery::JobKey(key));
+    }
+    let (Some(begin), Some(end)) = (given("begin_time"), given("end_time")) else {
+        return Err((
             codes::MISSING_REQUIRED_PARAMETER,
-            "Missing required parameter: msg_id",
-        );
+            "Missing required parameter: msg_id, job_key, or begin_time and end_time".into(),
+        ));
     };
-    let m = match store::message(&sb.db, &app.app_id, msg_id).await {
-        Ok(Some(m)) => m,
-        Ok(None) => return refuse(codes::MESSAGE_NOT_FOUND, "message not found"),
-        Err(e) => return internal(e),
+    let ms = |key: &str, v: &str| {
+        v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+            (
+                codes::ILLEGAL_PARAMETER_VALUE,
+                format!("Illegal {key}: {v}"),
+            )
+        })
     };
+    let (begin, end) = (ms("begin_time", begin)?, ms("end_time", end)?);
+    if begin > end {
+        return Err((
+            codes::ILLEGAL_PARAMETER_VALUE,
+            "Illegal time range: begin_time is after end_time".into(),
+        ));
+    }
+    Ok(TraceQuery::Between(begin, end))
+}
+
+/// One message's status, shaped as the service answers it: counts are numbers, rates and
+/// `time_to_live` strings.
+fn trace_record(m: &MessageRow) -> Value {
     let rate = |n: i64| {
         if m.targets == 0 {
             "0%".to_owned()
@@ -448,24 +470,80 @@ pub async fn trace_status(
             format!("{}%", n * 100 / m.targets)
         }
     };
+    json!({
+        "id": m.id,
+        "create_time": app::domain::format_unix(m.created_at / 1000),
+        "create_timestamp": m.created_at,
+        "time_to_live": m.time_to_live.to_string(),
+        "msg_type": "Notification",
+        "delivery_rate": rate(m.delivered),
+        "delivered": m.delivered,
+        "click": 0,
+        "click_rate": "0%",
+        "resolved": m.targets,
+    })
+}
+
+fn traced(data: Value) -> Response {
     answer(json!({
         "result": "ok",
         "code": codes::SUCCESS.number,
         "description": codes::SUCCESS.description,
         "trace_id": ids::trace_id(now_ms()),
-        "data": { "data": {
-            "id": m.id,
-            "create_time": app::domain::format_unix(m.created_at / 1000),
-            "create_timestamp": m.created_at,
-            "time_to_live": m.time_to_live.to_string(),
-            "msg_type": "Notification",
-            "delivery_rate": rate(m.delivered),
-            "delivered": m.delivered,
-            "click": 0,
-            "click_rate": "0%",
-            "resolved": m.targets,
-        }},
+        "data": { "data": data },
     }))
+}
+
+/// `/v1/trace/message/status`: with `msg_id`, that message's record (`data.data` an object);
+/// with `job_key`, or `begin_time` and `end_time`, the list of matching records, which is what
+/// the official SDK asks this path for (`Tracer.getMessageGroupStatus`, and the time range).
+pub async fn trace_status(
+    State(sb): State<Sandbox>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    trace(sb, headers, q, false).await
+}
+
+/// `/v1/trace/messages/status`: always a list in `data.data`, whatever selects the messages.
+pub async fn traces_status(
+    State(sb): State<Sandbox>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    trace(sb, headers, q, true).await
+}
+
+async fn trace(
+    sb: Sandbox,
+    headers: HeaderMap,
+    q: HashMap<String, String>,
+    list: bool,
+) -> Response {
+    let app = match authenticate(&sb, &headers).await {
+        Ok(app) => app,
+        Err(r) => return r,
+    };
+    let query = match trace_query(&q) {
+        Ok(query) => query,
+        Err((code, reason)) => return refuse(code, &reason),
+    };
+    let found = match query {
+        TraceQuery::Message(id) => match store::message(&sb.db, &app.app_id, id).await {
+            Ok(Some(m)) if !list => return traced(trace_record(&m)),
+            Ok(None) if !list => return refuse(codes::MESSAGE_NOT_FOUND, "message not found"),
+            Ok(m) => Ok(m.into_iter().collect()),
+            Err(e) => Err(e),
+        },
+        TraceQuery::JobKey(key) => store::messages_by_job_key(&sb.db, &app.app_id, key).await,
+        TraceQuery::Between(begin, end) => {
+            store::messages_between(&sb.db, &app.app_id, begin, end).await
+        }
+    };
+    match found {
+        Ok(rows) => traced(Value::Array(rows.iter().map(trace_record).collect())),
+        Err(e) => internal(e),
+    }
 }
 
 /// `yyyyMMdd` → days since the Unix epoch.

@@ -142,6 +142,46 @@ async fn raw(
     (status, res.json().await.unwrap())
 }
 
+/// The `Content-Type` the official SDK sends on every call.
+const FORM: &str = "application/x-www-form-urlencoded;charset=UTF-8";
+
+/// A GET of the sandbox's server API with these query parameters, as the official SDK sends it.
+async fn query(app: &TestApp, path: &str, auth: &str, pairs: &[(&str, String)]) -> Value {
+    let query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    let res = app
+        .client
+        .get(app.url(&format!("/sandbox/mipush{path}?{query}")))
+        .header("content-type", FORM)
+        .header("authorization", auth)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "{path}");
+    res.json().await.unwrap()
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+/// The message ids in a trace answer's `data.data` list, in its order.
+fn traced_ids(v: &Value) -> Vec<String> {
+    v["data"]["data"]
+        .as_array()
+        .unwrap_or_else(|| panic!("data.data is not a list: {v}"))
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+const TRACE_ONE: &str = "/v1/trace/message/status";
+const TRACE_MANY: &str = "/v1/trace/messages/status";
+
 /// A refusal from the reference: name, path, `Authorization`, form, code, reason (if pinned).
 type Case = (
     &'static str,
@@ -460,5 +500,65 @@ on_both_engines! {
             assert_eq!((status, v["code"].clone()), (StatusCode::OK, json!(22103)), "{bad}: {v}");
         }
         assert_eq!(shade(&app, &reg).await.len(), 4);
+    }
+
+    async fn trace_answers_by_message_job_key_and_time_range_on_both_paths(app) {
+        let sb = sandbox_app(&app, "com.example.im").await;
+        let other = sandbox_app(&app, "com.example.other").await;
+        let reg = device(&app, &sb).await;
+        let foreign = device(&app, &other).await;
+        let key = format!("key={}", sb.secret);
+        let begin = now_ms();
+        let mut ids = Vec::new();
+        for job in ["batch_1", "batch_1", "other", ""] {
+            let form = if job.is_empty() { form_with(&reg, &[]) } else { form_with(&reg, &[("extra.jobkey", job.to_owned())]) };
+            let (_, v) = raw(&app, "/v3/message/regid", Some(&key), &form).await;
+            assert_eq!(v["code"], 0, "{v}");
+            ids.push(v["data"]["id"].as_str().unwrap().to_owned());
+        }
+        // Another app's batch of the same name is not this app's.
+        let mut theirs = form_with(&foreign, &[("extra.jobkey", "batch_1".into())]);
+        theirs[1].1 = "com.example.other".into();
+        let (_, v) = raw(&app, "/v3/message/regid", Some(&format!("key={}", other.secret)), &theirs).await;
+        assert_eq!(v["code"], 0, "{v}");
+        let end = now_ms();
+
+        // By msg_id on the one-message path: that message's record, an object.
+        let v = query(&app, TRACE_ONE, &key, &[("msg_id", ids[0].clone())]).await;
+        assert_eq!(v["code"], 0, "{v}");
+        assert!(v["data"]["data"].is_object(), "{v}");
+        assert_eq!(v["data"]["data"]["id"], ids[0].as_str());
+        // By job key (Tracer.getMessageGroupStatus asks the one-message path) and by time range
+        // (Tracer.getMessageStatus(begin, end) asks it too): lists, on both paths, oldest first.
+        for path in [TRACE_ONE, TRACE_MANY] {
+            let v = query(&app, path, &key, &[("job_key", "batch_1".into())]).await;
+            assert_eq!(v["code"], 0, "{path}: {v}");
+            assert_eq!(traced_ids(&v), ids[..2].to_vec(), "{path}");
+            let v = query(&app, path, &key, &[("begin_time", begin.to_string()), ("end_time", end.to_string())]).await;
+            assert_eq!(traced_ids(&v), ids, "{path}");
+            let v = query(&app, path, &key, &[("begin_time", (begin - 60_000).to_string()), ("end_time", (begin - 1).to_string())]).await;
+            assert_eq!((v["code"].clone(), traced_ids(&v)), (json!(0), vec![]), "{path}: nothing then");
+            let v = query(&app, path, &key, &[("job_key", "no_such_batch".into())]).await;
+            assert_eq!((v["code"].clone(), traced_ids(&v)), (json!(0), vec![]), "{path}");
+            // What the caller must give, and in which form.
+            for (pairs, code) in [
+                (vec![], 10016),
+                (vec![("begin_time", begin.to_string())], 10016),
+                (vec![("begin_time", "yesterday".to_owned()), ("end_time", end.to_string())], 10017),
+                (vec![("begin_time", end.to_string()), ("end_time", begin.to_string())], 10017),
+            ] {
+                let v = query(&app, path, &key, &pairs).await;
+                assert_eq!(v["code"], code, "{path} {pairs:?}: {v}");
+            }
+        }
+        // The many-messages path answers a message id with a list of one.
+        let v = query(&app, TRACE_MANY, &key, &[("msg_id", ids[3].clone())]).await;
+        assert_eq!(traced_ids(&v), vec![ids[3].clone()]);
+        let v = query(&app, TRACE_ONE, &key, &[("msg_id", "sdm00000000000000000XX".into())]).await;
+        assert_eq!(v["code"], 65028, "{v}");
+        let v = query(&app, TRACE_MANY, &key, &[("msg_id", "sdm00000000000000000XX".into())]).await;
+        assert_eq!((v["code"].clone(), traced_ids(&v)), (json!(0), vec![]));
+        let v = query(&app, TRACE_MANY, "key=bm90IGEgc2VjcmV0", &[("job_key", "batch_1".into())]).await;
+        assert_eq!(v["code"], 21301, "{v}");
     }
 }
