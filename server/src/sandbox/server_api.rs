@@ -546,6 +546,29 @@ async fn trace(
     }
 }
 
+/// At most this many regIds per feedback call (§4.4).
+const FEEDBACK_BATCH: i64 = 1000;
+
+/// `/v1/feedback/fetch_invalid_regids`: the app's regIds that stopped being valid (here: the app
+/// was uninstalled), at most 1000 a call, each returned once: what one call returns, the next
+/// does not (§4.4).
+pub async fn fetch_invalid_regids(State(sb): State<Sandbox>, headers: HeaderMap) -> Response {
+    let app = match authenticate(&sb, &headers).await {
+        Ok(app) => app,
+        Err(r) => return r,
+    };
+    match store::take_invalid_reg_ids(&sb.db, &app.app_id, now_ms(), FEEDBACK_BATCH).await {
+        Ok(list) => answer(json!({
+            "result": "ok",
+            "code": codes::SUCCESS.number,
+            "description": codes::SUCCESS.description,
+            "trace_id": ids::trace_id(now_ms()),
+            "data": { "list": list },
+        })),
+        Err(e) => internal(e),
+    }
+}
+
 /// `yyyyMMdd` → days since the Unix epoch.
 fn parse_date(s: &str) -> Option<i64> {
     if s.len() != 8 || !s.bytes().all(|b| b.is_ascii_digit()) {

@@ -312,6 +312,33 @@ pub async fn messages_between<'e, E: Executor<'e, Database = Any>>(
     .map_err(StoreError::from_sqlx)
 }
 
+/// The feedback API: up to `limit` regIds of the app's uninstalled devices that it has not
+/// handed out before, oldest uninstall first, each marked as handed out at `now` in the same
+/// statement (so two calls at once never both get one).
+pub async fn take_invalid_reg_ids<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    app_id: &str,
+    now: i64,
+    limit: i64,
+) -> StoreResult<Vec<String>> {
+    let mut rows: Vec<(String, i64)> = sqlx::query_as(
+        "UPDATE sandbox_devices SET invalid_fetched_at = $1 \
+         WHERE invalid_fetched_at IS NULL AND reg_id IN (\
+             SELECT reg_id FROM sandbox_devices \
+             WHERE app_id = $2 AND uninstalled_at IS NOT NULL AND invalid_fetched_at IS NULL \
+             ORDER BY uninstalled_at, reg_id LIMIT $3) \
+         RETURNING reg_id, uninstalled_at",
+    )
+    .bind(now)
+    .bind(app_id)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    rows.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
+    Ok(rows.into_iter().map(|(reg_id, _)| reg_id).collect())
+}
+
 /// `(created_at ms, targets, delivered)` of an app's messages in `[from, to)`.
 pub async fn message_counts<'e, E: Executor<'e, Database = Any>>(
     db: E,

@@ -162,6 +162,17 @@ async fn query(app: &TestApp, path: &str, auth: &str, pairs: &[(&str, String)]) 
     res.json().await.unwrap()
 }
 
+/// The phone's app is uninstalled: its regId stops being valid.
+async fn uninstall(app: &TestApp, reg_id: &str) {
+    let res = app
+        .client
+        .delete(app.url(&format!("/sandbox/mipush/devices/{}", urlencode(reg_id))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+}
+
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -181,6 +192,7 @@ fn traced_ids(v: &Value) -> Vec<String> {
 
 const TRACE_ONE: &str = "/v1/trace/message/status";
 const TRACE_MANY: &str = "/v1/trace/messages/status";
+const FEEDBACK: &str = "/v1/feedback/fetch_invalid_regids";
 
 /// A refusal from the reference: name, path, `Authorization`, form, code, reason (if pinned).
 type Case = (
@@ -560,5 +572,52 @@ on_both_engines! {
         assert_eq!((v["code"].clone(), traced_ids(&v)), (json!(0), vec![]));
         let v = query(&app, TRACE_MANY, "key=bm90IGEgc2VjcmV0", &[("job_key", "batch_1".into())]).await;
         assert_eq!(v["code"], 21301, "{v}");
+    }
+
+    async fn the_feedback_api_hands_out_uninstalled_regids_once_at_most_1000_a_call(app) {
+        let sb = sandbox_app(&app, "com.example.im").await;
+        let other = sandbox_app(&app, "com.example.other").await;
+        let key = format!("key={}", sb.secret);
+        let list = |v: &Value| -> Vec<String> {
+            v["data"]["list"].as_array().unwrap_or_else(|| panic!("no data.list: {v}"))
+                .iter().map(|r| r.as_str().unwrap().to_owned()).collect()
+        };
+        let v = query(&app, FEEDBACK, &key, &[]).await;
+        assert_eq!((v["code"].clone(), list(&v)), (json!(0), vec![]), "nothing uninstalled yet");
+
+        // 1001 phones uninstall the app, one keeps it, and a phone of another app uninstalls it.
+        let mut phones = Vec::new();
+        for _ in 0..26 {
+            phones.extend(futures_util::future::join_all((0..39).map(|_| device(&app, &sb))).await);
+        }
+        let kept = device(&app, &sb).await;
+        for chunk in phones.chunks(39) {
+            futures_util::future::join_all(chunk.iter().map(|r| uninstall(&app, r))).await;
+        }
+        assert_eq!(phones.len(), 1014);
+        let foreign = device(&app, &other).await;
+        uninstall(&app, &foreign).await;
+
+        let first = list(&query(&app, FEEDBACK, &key, &[]).await);
+        assert_eq!(first.len(), 1000, "at most 1000 a call");
+        let second = list(&query(&app, FEEDBACK, &key, &[]).await);
+        assert_eq!(second.len(), 14, "then the rest, none of them again");
+        let mut all: Vec<String> = first.into_iter().chain(second).collect();
+        all.sort();
+        let mut expected = phones.clone();
+        expected.sort();
+        assert_eq!(all, expected, "every uninstalled regId once, and only those");
+        assert!(!all.contains(&kept) && !all.contains(&foreign));
+        assert_eq!(list(&query(&app, FEEDBACK, &key, &[]).await), Vec::<String>::new());
+
+        // Per app, by its AppSecret.
+        let theirs = format!("key={}", other.secret);
+        assert_eq!(list(&query(&app, FEEDBACK, &theirs, &[]).await), vec![foreign]);
+        assert_eq!(list(&query(&app, FEEDBACK, &theirs, &[]).await), Vec::<String>::new());
+        let v = query(&app, FEEDBACK, "key=bm90IGEgc2VjcmV0", &[]).await;
+        assert_eq!((v["result"].clone(), v["code"].clone()), (json!("error"), json!(21301)), "{v}");
+        let res = app.client.get(app.url(&format!("/sandbox/mipush{FEEDBACK}"))).send().await.unwrap();
+        let v: Value = res.json().await.unwrap();
+        assert_eq!(v["code"], 21301, "no Authorization: {v}");
     }
 }
