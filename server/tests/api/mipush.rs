@@ -116,24 +116,21 @@ fn to(reg_ids: &[&str], message: Notification) -> SendToRegIds {
     }
 }
 
-/// A raw form POST to the sandbox's server API, as any MiPush SDK would send it.
-async fn raw(
+/// A POST to the sandbox's server API with this body, byte for byte, and this `Content-Type`.
+async fn post_body(
     app: &TestApp,
     path: &str,
     auth: Option<&str>,
-    form: &[(&str, String)],
+    content_type: Option<&str>,
+    body: String,
 ) -> (StatusCode, Value) {
-    let body = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(form)
-        .finish();
     let mut req = app
         .client
         .post(app.url(&format!("/sandbox/mipush{path}")))
-        .header(
-            "content-type",
-            "application/x-www-form-urlencoded;charset=UTF-8",
-        )
         .body(body);
+    if let Some(ct) = content_type {
+        req = req.header("content-type", ct);
+    }
     if let Some(a) = auth {
         req = req.header("authorization", a);
     }
@@ -144,6 +141,19 @@ async fn raw(
 
 /// The `Content-Type` the official SDK sends on every call.
 const FORM: &str = "application/x-www-form-urlencoded;charset=UTF-8";
+
+/// A raw form POST to the sandbox's server API, as any MiPush SDK would send it.
+async fn raw(
+    app: &TestApp,
+    path: &str,
+    auth: Option<&str>,
+    form: &[(&str, String)],
+) -> (StatusCode, Value) {
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form)
+        .finish();
+    post_body(app, path, auth, Some(FORM), body).await
+}
 
 /// A GET of the sandbox's server API with these query parameters, as the official SDK sends it.
 async fn query(app: &TestApp, path: &str, auth: &str, pairs: &[(&str, String)]) -> Value {
@@ -619,5 +629,155 @@ on_both_engines! {
         let res = app.client.get(app.url(&format!("/sandbox/mipush{FEEDBACK}"))).send().await.unwrap();
         let v: Value = res.json().await.unwrap();
         assert_eq!(v["code"], 21301, "no Authorization: {v}");
+    }
+
+    async fn answers_have_the_json_types_clients_rely_on(app) {
+        let sb = sandbox_app(&app, "com.example.im").await;
+        let reg = device(&app, &sb).await;
+        let key = format!("key={}", sb.secret);
+        // A success: `code` a number, `data` an object, `data.bad_regids` one comma-separated string.
+        let (_, v) = raw(&app, "/v3/message/regid", Some(&key), &form_with(&format!("{reg},made-up-1,made-up-2"), &[])).await;
+        assert_eq!(v["code"].as_i64(), Some(0), "{v}");
+        assert!(v["data"].is_object(), "{v}");
+        assert_eq!(v["data"]["bad_regids"], json!("made-up-1,made-up-2"), "a string, not a list: {v}");
+        assert!(v["data"]["id"].is_string() && v["trace_id"].is_string() && v["info"].is_string(), "{v}");
+        assert_eq!((v["result"].clone(), v["description"].clone()), (json!("ok"), json!("成功")));
+        let msg_id = v["data"]["id"].as_str().unwrap().to_owned();
+        let (_, v) = raw(&app, "/v3/message/regid", Some(&key), &form_with(&reg, &[])).await;
+        assert!(v["data"].is_object() && v["data"].get("bad_regids").is_none(), "no bad_regids when none: {v}");
+        // A refusal: `code` still a number; `reason` and `description` strings.
+        let (_, v) = raw(&app, "/v3/message/regid", Some("key=bm90IGEgc2VjcmV0"), &form_with(&reg, &[])).await;
+        assert_eq!(v["code"].as_i64(), Some(21301), "{v}");
+        assert!(v["reason"].is_string() && v["description"].is_string(), "{v}");
+        // Trace: counts and the timestamp are numbers; rates and time_to_live strings.
+        let v = query(&app, TRACE_ONE, &key, &[("msg_id", msg_id.clone())]).await;
+        assert_eq!(v["code"].as_i64(), Some(0));
+        let t = &v["data"]["data"];
+        assert_eq!((t["delivered"].as_i64(), t["click"].as_i64(), t["resolved"].as_i64()), (Some(1), Some(0), Some(3)), "{t}");
+        assert!(t["create_timestamp"].is_i64(), "{t}");
+        for field in ["id", "create_time", "time_to_live", "msg_type", "delivery_rate", "click_rate"] {
+            assert!(t[field].is_string(), "{field}: {t}");
+        }
+        let v = query(&app, TRACE_MANY, &key, &[("msg_id", msg_id)]).await;
+        assert!(v["data"]["data"][0]["delivered"].is_i64() && v["data"]["data"][0]["click"].is_i64(), "{v}");
+        // Counters: numbers per day; the date a yyyyMMdd string.
+        let today = app::domain::format_unix(server::unix_now())[..10].replace('-', "");
+        let v = query(&app, "/v1/stats/message/counters", &key, &[("start_date", today.clone()), ("end_date", today), ("restricted_package_name", "com.example.im".into())]).await;
+        let day = &v["data"]["data"][0];
+        assert_eq!((v["code"].as_i64(), day["received"].as_i64(), day["click"].as_i64()), (Some(0), Some(2), Some(0)), "{v}");
+        assert!(day["date"].is_string());
+        // Feedback: `data.list` a list of strings.
+        uninstall(&app, &reg).await;
+        let v = query(&app, FEEDBACK, &key, &[]).await;
+        assert_eq!(v["code"].as_i64(), Some(0));
+        assert_eq!(v["data"]["list"], json!([reg]));
+    }
+
+    async fn the_official_sdks_request_headers_are_accepted(app) {
+        let sb = sandbox_app(&app, "com.example.im").await;
+        let reg = device(&app, &sb).await;
+        let key = format!("key={}", sb.secret);
+        // What xmpush-server-api's PushSender puts on a first call (X-PUSH-REMOTEIP still empty,
+        // X-PUSH-HOST-LIST asking for hosts), and adds on the next (the last call's metrics and
+        // trace_id).
+        let first: Vec<(&str, String)> = vec![
+            ("X-PUSH-SDK-VERSION", "JAVA_SDK_V1.0.3".into()),
+            ("X-PUSH-JDK-VERSION", "1.8.0_402".into()),
+            ("X-PUSH-OS", "linux".into()),
+            ("X-PUSH-REMOTEIP", String::new()),
+            ("X-PUSH-CLIENT-HOST", "build-01".into()),
+            ("X-PUSH-CLIENT-IP", "10.0.0.7".into()),
+            ("X-PUSH-LAST-ERROR", "SUCCESS".into()),
+            ("X-PUSH-HOST-LIST", "true".into()),
+        ];
+        let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(form_with(&reg, &[])).finish();
+        let mut req = app.client.post(app.url("/sandbox/mipush/v3/message/regid"))
+            .header("content-type", FORM).header("authorization", &key).body(body);
+        for (k, v) in &first {
+            req = req.header(*k, v);
+        }
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(res.headers().get("x-push-host-list").is_none(), "no host list: the SDK keeps the host it was given");
+        let v: Value = res.json().await.unwrap();
+        assert_eq!(v["code"], 0, "{v}");
+        let msg_id = v["data"]["id"].as_str().unwrap().to_owned();
+        let mut next = first.clone();
+        next.extend([
+            ("X-PUSH-LAST-REQUEST-DURATION", "12".to_owned()),
+            ("X-PUSH-LAST-REQUEST-ID", v["trace_id"].as_str().unwrap().to_owned()),
+            ("X-PUSH-LAST-REQUEST-URL", "/v3/message/regid".into()),
+            ("X-PUSH-LAST-REQUEST-HOST", "api.xmpush.xiaomi.com".into()),
+            ("X-PUSH-AUDIT-TOKEN", "audit".into()),
+        ]);
+        for path in [format!("{TRACE_ONE}?msg_id={msg_id}"), FEEDBACK.to_owned(), format!("{TRACE_MANY}?job_key=none")] {
+            let mut req = app.client.get(app.url(&format!("/sandbox/mipush{path}")))
+                .header("content-type", FORM).header("authorization", &key);
+            for (k, v) in &next {
+                req = req.header(*k, v);
+            }
+            let res = req.send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK, "{path}");
+            let v: Value = res.json().await.unwrap();
+            assert_eq!(v["code"], 0, "{path}: {v}");
+        }
+        assert_eq!(shade(&app, &reg).await.len(), 1);
+    }
+
+    async fn a_space_in_a_form_may_be_plus_or_percent_20(app) {
+        let sb = sandbox_app(&app, "com.example.im").await;
+        let reg = device(&app, &sb).await;
+        let key = format!("key={}", sb.secret);
+        // A regId is base64: its `+` and `/` travel percent-encoded, or `+` would read as a space.
+        let to = form_urlencoded::byte_serialize(reg.as_bytes()).collect::<String>();
+        for (n, space) in [(1, "+"), (2, "%20")] {
+            let title = ["a", "new", "message"].join(space);
+            let description = ["hello", "there"].join(space);
+            let body = format!("registration_id={to}&restricted_package_name=com.example.im&pass_through=0&title={title}&description={description}&notify_id={n}&extra.ext=k{space}v");
+            let (_, v) = post_body(&app, "/v3/message/regid", Some(&key), Some(FORM), body).await;
+            assert_eq!(v["code"], 0, "{space}: {v}");
+            let shown = shade(&app, &reg).await;
+            assert_eq!((shown[0]["title"].clone(), shown[0]["description"].clone()), (json!("a new message"), json!("hello there")), "{space}");
+        }
+        assert_eq!(shade(&app, &reg).await.len(), 2);
+    }
+
+    async fn the_form_content_type_may_leave_out_its_charset(app) {
+        let sb = sandbox_app(&app, "com.example.im").await;
+        let reg = device(&app, &sb).await;
+        let key = format!("key={}", sb.secret);
+        let types = [
+            "application/x-www-form-urlencoded;charset=UTF-8",
+            "application/x-www-form-urlencoded",
+            "application/x-www-form-urlencoded; charset=utf-8",
+        ];
+        for (n, ct) in types.iter().enumerate() {
+            let body = form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(form_with(&reg, &[("title", "新消息".into()), ("notify_id", n.to_string())]))
+                .finish();
+            let (status, v) = post_body(&app, "/v3/message/regid", Some(&key), Some(ct), body).await;
+            assert_eq!((status, v["code"].clone()), (StatusCode::OK, json!(0)), "{ct}: {v}");
+            assert_eq!(shade(&app, &reg).await[0]["title"], "新消息", "{ct}: read as UTF-8");
+        }
+        assert_eq!(shade(&app, &reg).await.len(), types.len());
+    }
+
+    async fn empty_extra_values_are_accepted(app) {
+        let sb = sandbox_app(&app, "com.example.im").await;
+        let reg = device(&app, &sb).await;
+        let key = format!("key={}", sb.secret);
+        // A client that always writes its callback fields, empty when no receipt is wanted.
+        let empty = ["extra.callback", "extra.callback.type", "extra.callback.param", "extra.sound_uri", "extra.ext"];
+        let form = form_with(&reg, &empty.map(|k| (k, String::new())));
+        let (status, v) = raw(&app, "/v3/message/regid", Some(&key), &form).await;
+        assert_eq!((status, v["code"].clone()), (StatusCode::OK, json!(0)), "{v}");
+        // And as raw bytes: `extra.callback=` with nothing after the `=`, or not even an `=`.
+        let to = form_urlencoded::byte_serialize(reg.as_bytes()).collect::<String>();
+        for tail in ["extra.callback=&extra.jobkey=", "extra.callback"] {
+            let body = format!("registration_id={to}&restricted_package_name=com.example.im&title=t&description=d&{tail}");
+            let (_, v) = post_body(&app, "/v3/message/regid", Some(&key), Some(FORM), body).await;
+            assert_eq!(v["code"], 0, "{tail}: {v}");
+        }
+        assert_eq!(shade(&app, &reg).await.len(), 3);
     }
 }
