@@ -146,6 +146,11 @@ pub fn router<S>(sandbox: Sandbox) -> Router<S> {
         .route("/v2/message/regid", post(server_api::send_v2))
         .route("/v3/message/regid", post(server_api::send_v3))
         .route("/v1/trace/message/status", get(server_api::trace_status))
+        .route("/v1/trace/messages/status", get(server_api::traces_status))
+        .route(
+            "/v1/feedback/fetch_invalid_regids",
+            get(server_api::fetch_invalid_regids),
+        )
         .route("/v1/stats/message/counters", get(server_api::counters))
         .fallback(server_api::unknown_api)
         .with_state(sandbox)

@@ -1,5 +1,5 @@
 //! The result codes the sandbox answers with, written from Xiaomi's documentation
-//! (reference/mipush-protocol.md §3: OFF-1560 "服务端错误码参考", the official Java server SDK's
+//! (docs/mipush-server-api.md §3: OFF-1560 "服务端错误码参考", the official Java server SDK's
 //! `ErrorCode` table, and answers observed from the service), not from our client's table in
 //! `vendors::mipush`: the client and the sandbox are two readings of the same documents, so a
 //! wrong number on one side fails the tests that send between them instead of being agreed on.
@@ -74,7 +74,7 @@ pub fn exceed_quota(quota: u32, acked: u32) -> String {
 mod tests {
     use super::*;
 
-    /// A few rows of reference/mipush-protocol.md §3, copied by hand: a changed number or text
+    /// A few rows of docs/mipush-server-api.md §3, copied by hand: a changed number or text
     /// here is a change against the documentation, not a refactoring.
     #[test]
     fn codes_are_the_documented_ones() {

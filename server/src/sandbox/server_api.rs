@@ -191,6 +191,7 @@ struct Validated {
     time_to_live: i64,
     channel_id: Option<String>,
     extras: Vec<(String, String)>,
+    job_key: Option<String>,
 }
 
 type Refusal = (Code, String);
@@ -278,12 +279,9 @@ fn validate(form: &Form, app: &SandboxAppRow, version: u8) -> Result<Validated, 
         codes::ILLEGAL_PARAMETER_VALUE,
     )?
     .unwrap_or(-1);
-    let notify_id = number(
-        form,
-        "notify_id",
-        |n| (0..=i64::from(i32::MAX)).contains(&n),
-        codes::ILLEGAL_NOTIFY_ID,
-    )?;
+    // Any non-negative integer that fits in 64 bits, as the service takes it (a published client
+    // sends the time in milliseconds); Xiaomi's table says 0–2147483647 (§5.1).
+    let notify_id = number(form, "notify_id", |n| n >= 0, codes::ILLEGAL_NOTIFY_ID)?;
     let time_to_live = number(
         form,
         "time_to_live",
@@ -318,10 +316,14 @@ fn validate(form: &Form, app: &SandboxAppRow, version: u8) -> Result<Validated, 
             format!("an extra key or value is over {MAX_EXTRA_LEN} characters"),
         ));
     }
-    let channel_id = extras
-        .iter()
-        .find(|(k, _)| k == "channel_id")
-        .map(|(_, v)| v.clone());
+    let extra = |key: &str| {
+        extras
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    };
+    let channel_id = extra("channel_id");
+    let job_key = extra("jobkey").filter(|k| !k.is_empty());
     let approved = split_channels(&app.channels);
     if !approved.is_empty() && !channel_id.as_ref().is_some_and(|c| approved.contains(c)) {
         return Err((codes::CHANNEL_MISMATCH, codes::INVALID_CHANNEL.into()));
@@ -337,6 +339,7 @@ fn validate(form: &Form, app: &SandboxAppRow, version: u8) -> Result<Validated, 
         time_to_live,
         channel_id,
         extras,
+        job_key,
     })
 }
 
@@ -382,6 +385,7 @@ async fn deliver(sb: &Sandbox, app: &SandboxAppRow, m: Validated) -> Response {
         extras: serde_json::to_string(&m.extras).unwrap_or_default(),
         targets: m.reg_ids.len() as i64,
         delivered: valid.len() as i64,
+        job_key: m.job_key.clone(),
     };
     let stored = async {
         let mut tx = sb.db.begin().await?;
@@ -427,27 +431,49 @@ async fn deliver(sb: &Sandbox, app: &SandboxAppRow, m: Validated) -> Response {
     }))
 }
 
-/// `/v1/trace/message/status?msg_id=`.
-pub async fn trace_status(
-    State(sb): State<Sandbox>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let app = match authenticate(&sb, &headers).await {
-        Ok(app) => app,
-        Err(r) => return r,
-    };
-    let Some(msg_id) = q.get("msg_id").map(|s| s.trim()).filter(|s| !s.is_empty()) else {
-        return refuse(
+/// What a trace call asks about (§4.1, §4.2): one message, a batch by its job key, or every
+/// message created in a time range (milliseconds, both ends included).
+enum TraceQuery<'a> {
+    Message(&'a str),
+    JobKey(&'a str),
+    Between(i64, i64),
+}
+
+fn trace_query(q: &HashMap<String, String>) -> Result<TraceQuery<'_>, Refusal> {
+    let given = |key: &str| q.get(key).map(|s| s.trim()).filter(|s| !s.is_empty());
+    if let Some(id) = given("msg_id") {
+        return Ok(TraceQuery::Message(id));
+    }
+    if let Some(key) = given("job_key") {
+        return Ok(TraceQuery::JobKey(key));
+    }
+    let (Some(begin), Some(end)) = (given("begin_time"), given("end_time")) else {
+        return Err((
             codes::MISSING_REQUIRED_PARAMETER,
-            "Missing required parameter: msg_id",
-        );
+            "Missing required parameter: msg_id, job_key, or begin_time and end_time".into(),
+        ));
     };
-    let m = match store::message(&sb.db, &app.app_id, msg_id).await {
-        Ok(Some(m)) => m,
-        Ok(None) => return refuse(codes::MESSAGE_NOT_FOUND, "message not found"),
-        Err(e) => return internal(e),
+    let ms = |key: &str, v: &str| {
+        v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+            (
+                codes::ILLEGAL_PARAMETER_VALUE,
+                format!("Illegal {key}: {v}"),
+            )
+        })
     };
+    let (begin, end) = (ms("begin_time", begin)?, ms("end_time", end)?);
+    if begin > end {
+        return Err((
+            codes::ILLEGAL_PARAMETER_VALUE,
+            "Illegal time range: begin_time is after end_time".into(),
+        ));
+    }
+    Ok(TraceQuery::Between(begin, end))
+}
+
+/// One message's status, shaped as the service answers it: counts are numbers, rates and
+/// `time_to_live` strings.
+fn trace_record(m: &MessageRow) -> Value {
     let rate = |n: i64| {
         if m.targets == 0 {
             "0%".to_owned()
@@ -455,24 +481,103 @@ pub async fn trace_status(
             format!("{}%", n * 100 / m.targets)
         }
     };
+    json!({
+        "id": m.id,
+        "create_time": app::domain::format_unix(m.created_at / 1000),
+        "create_timestamp": m.created_at,
+        "time_to_live": m.time_to_live.to_string(),
+        "msg_type": "Notification",
+        "delivery_rate": rate(m.delivered),
+        "delivered": m.delivered,
+        "click": 0,
+        "click_rate": "0%",
+        "resolved": m.targets,
+    })
+}
+
+fn traced(data: Value) -> Response {
     answer(json!({
         "result": "ok",
         "code": codes::SUCCESS.number,
         "description": codes::SUCCESS.description,
         "trace_id": ids::trace_id(now_ms()),
-        "data": { "data": {
-            "id": m.id,
-            "create_time": app::domain::format_unix(m.created_at / 1000),
-            "create_timestamp": m.created_at,
-            "time_to_live": m.time_to_live.to_string(),
-            "msg_type": "Notification",
-            "delivery_rate": rate(m.delivered),
-            "delivered": m.delivered,
-            "click": 0,
-            "click_rate": "0%",
-            "resolved": m.targets,
-        }},
+        "data": { "data": data },
     }))
+}
+
+/// `/v1/trace/message/status`: with `msg_id`, that message's record (`data.data` an object);
+/// with `job_key`, or `begin_time` and `end_time`, the list of matching records, which is what
+/// the official SDK asks this path for (`Tracer.getMessageGroupStatus`, and the time range).
+pub async fn trace_status(
+    State(sb): State<Sandbox>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    trace(sb, headers, q, false).await
+}
+
+/// `/v1/trace/messages/status`: always a list in `data.data`, whatever selects the messages.
+pub async fn traces_status(
+    State(sb): State<Sandbox>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    trace(sb, headers, q, true).await
+}
+
+async fn trace(
+    sb: Sandbox,
+    headers: HeaderMap,
+    q: HashMap<String, String>,
+    list: bool,
+) -> Response {
+    let app = match authenticate(&sb, &headers).await {
+        Ok(app) => app,
+        Err(r) => return r,
+    };
+    let query = match trace_query(&q) {
+        Ok(query) => query,
+        Err((code, reason)) => return refuse(code, &reason),
+    };
+    let found = match query {
+        TraceQuery::Message(id) => match store::message(&sb.db, &app.app_id, id).await {
+            Ok(Some(m)) if !list => return traced(trace_record(&m)),
+            Ok(None) if !list => return refuse(codes::MESSAGE_NOT_FOUND, "message not found"),
+            Ok(m) => Ok(m.into_iter().collect()),
+            Err(e) => Err(e),
+        },
+        TraceQuery::JobKey(key) => store::messages_by_job_key(&sb.db, &app.app_id, key).await,
+        TraceQuery::Between(begin, end) => {
+            store::messages_between(&sb.db, &app.app_id, begin, end).await
+        }
+    };
+    match found {
+        Ok(rows) => traced(Value::Array(rows.iter().map(trace_record).collect())),
+        Err(e) => internal(e),
+    }
+}
+
+/// At most this many regIds per feedback call (§4.4).
+const FEEDBACK_BATCH: i64 = 1000;
+
+/// `/v1/feedback/fetch_invalid_regids`: the app's regIds that stopped being valid (here: the app
+/// was uninstalled), at most 1000 a call, each returned once: what one call returns, the next
+/// does not (§4.4).
+pub async fn fetch_invalid_regids(State(sb): State<Sandbox>, headers: HeaderMap) -> Response {
+    let app = match authenticate(&sb, &headers).await {
+        Ok(app) => app,
+        Err(r) => return r,
+    };
+    match store::take_invalid_reg_ids(&sb.db, &app.app_id, now_ms(), FEEDBACK_BATCH).await {
+        Ok(list) => answer(json!({
+            "result": "ok",
+            "code": codes::SUCCESS.number,
+            "description": codes::SUCCESS.description,
+            "trace_id": ids::trace_id(now_ms()),
+            "data": { "list": list },
+        })),
+        Err(e) => internal(e),
+    }
 }
 
 /// `yyyyMMdd` → days since the Unix epoch.

@@ -35,6 +35,8 @@ pub struct MessageRow {
     pub extras: String,
     pub targets: i64,
     pub delivered: i64,
+    /// The message's `extra.jobkey`, if it had one.
+    pub job_key: Option<String>,
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -51,7 +53,7 @@ pub struct NotificationRow {
 const APP_COLUMNS: &str = "app_id, package_name, app_key, app_secret, channels, created_at";
 const DEVICE_COLUMNS: &str = "reg_id, app_id, registered_at, uninstalled_at";
 const MESSAGE_COLUMNS: &str = "id, app_id, created_at, time_to_live, title, description, payload, \
-     notify_type, notify_id, channel_id, extras, targets, delivered";
+     notify_type, notify_id, channel_id, extras, targets, delivered, job_key";
 
 pub async fn insert_app<'e, E: Executor<'e, Database = Any>>(
     db: E,
@@ -237,7 +239,7 @@ pub async fn insert_message<'e, E: Executor<'e, Database = Any>>(
 ) -> StoreResult<()> {
     sqlx::query(&format!(
         "INSERT INTO sandbox_messages ({MESSAGE_COLUMNS}) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
     ))
     .bind(&m.id)
     .bind(&m.app_id)
@@ -252,6 +254,7 @@ pub async fn insert_message<'e, E: Executor<'e, Database = Any>>(
     .bind(&m.extras)
     .bind(m.targets)
     .bind(m.delivered)
+    .bind(&m.job_key)
     .execute(db)
     .await
     .map_err(StoreError::from_sqlx)?;
@@ -271,6 +274,69 @@ pub async fn message<'e, E: Executor<'e, Database = Any>>(
     .fetch_optional(db)
     .await
     .map_err(StoreError::from_sqlx)
+}
+
+/// An app's messages sent with this job key, oldest first.
+pub async fn messages_by_job_key<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    app_id: &str,
+    job_key: &str,
+) -> StoreResult<Vec<MessageRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {MESSAGE_COLUMNS} FROM sandbox_messages WHERE app_id = $1 AND job_key = $2 \
+         ORDER BY created_at, id"
+    ))
+    .bind(app_id)
+    .bind(job_key)
+    .fetch_all(db)
+    .await
+    .map_err(StoreError::from_sqlx)
+}
+
+/// An app's messages created in `[from_ms, to_ms]` (both ends included), oldest first.
+pub async fn messages_between<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    app_id: &str,
+    from_ms: i64,
+    to_ms: i64,
+) -> StoreResult<Vec<MessageRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {MESSAGE_COLUMNS} FROM sandbox_messages \
+         WHERE app_id = $1 AND created_at >= $2 AND created_at <= $3 ORDER BY created_at, id"
+    ))
+    .bind(app_id)
+    .bind(from_ms)
+    .bind(to_ms)
+    .fetch_all(db)
+    .await
+    .map_err(StoreError::from_sqlx)
+}
+
+/// The feedback API: up to `limit` regIds of the app's uninstalled devices that it has not
+/// handed out before, oldest uninstall first, each marked as handed out at `now` in the same
+/// statement (so two calls at once never both get one).
+pub async fn take_invalid_reg_ids<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    app_id: &str,
+    now: i64,
+    limit: i64,
+) -> StoreResult<Vec<String>> {
+    let mut rows: Vec<(String, i64)> = sqlx::query_as(
+        "UPDATE sandbox_devices SET invalid_fetched_at = $1 \
+         WHERE invalid_fetched_at IS NULL AND reg_id IN (\
+             SELECT reg_id FROM sandbox_devices \
+             WHERE app_id = $2 AND uninstalled_at IS NOT NULL AND invalid_fetched_at IS NULL \
+             ORDER BY uninstalled_at, reg_id LIMIT $3) \
+         RETURNING reg_id, uninstalled_at",
+    )
+    .bind(now)
+    .bind(app_id)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+    .map_err(StoreError::from_sqlx)?;
+    rows.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
+    Ok(rows.into_iter().map(|(reg_id, _)| reg_id).collect())
 }
 
 /// `(created_at ms, targets, delivered)` of an app's messages in `[from, to)`.

@@ -116,6 +116,32 @@ fn to(reg_ids: &[&str], message: Notification) -> SendToRegIds {
     }
 }
 
+/// A POST to the sandbox's server API with this body, byte for byte, and this `Content-Type`.
+async fn post_body(
+    app: &TestApp,
+    path: &str,
+    auth: Option<&str>,
+    content_type: Option<&str>,
+    body: String,
+) -> (StatusCode, Value) {
+    let mut req = app
+        .client
+        .post(app.url(&format!("/sandbox/mipush{path}")))
+        .body(body);
+    if let Some(ct) = content_type {
+        req = req.header("content-type", ct);
+    }
+    if let Some(a) = auth {
+        req = req.header("authorization", a);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap())
+}
+
+/// The `Content-Type` the official SDK sends on every call.
+const FORM: &str = "application/x-www-form-urlencoded;charset=UTF-8";
+
 /// A raw form POST to the sandbox's server API, as any MiPush SDK would send it.
 async fn raw(
     app: &TestApp,
@@ -126,21 +152,57 @@ async fn raw(
     let body = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(form)
         .finish();
-    let mut req = app
-        .client
-        .post(app.url(&format!("/sandbox/mipush{path}")))
-        .header(
-            "content-type",
-            "application/x-www-form-urlencoded;charset=UTF-8",
-        )
-        .body(body);
-    if let Some(a) = auth {
-        req = req.header("authorization", a);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status();
-    (status, res.json().await.unwrap())
+    post_body(app, path, auth, Some(FORM), body).await
 }
+
+/// A GET of the sandbox's server API with these query parameters, as the official SDK sends it.
+async fn query(app: &TestApp, path: &str, auth: &str, pairs: &[(&str, String)]) -> Value {
+    let query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    let res = app
+        .client
+        .get(app.url(&format!("/sandbox/mipush{path}?{query}")))
+        .header("content-type", FORM)
+        .header("authorization", auth)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "{path}");
+    res.json().await.unwrap()
+}
+
+/// The phone's app is uninstalled: its regId stops being valid.
+async fn uninstall(app: &TestApp, reg_id: &str) {
+    let res = app
+        .client
+        .delete(app.url(&format!("/sandbox/mipush/devices/{}", urlencode(reg_id))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+/// The message ids in a trace answer's `data.data` list, in its order.
+fn traced_ids(v: &Value) -> Vec<String> {
+    v["data"]["data"]
+        .as_array()
+        .unwrap_or_else(|| panic!("data.data is not a list: {v}"))
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+const TRACE_ONE: &str = "/v1/trace/message/status";
+const TRACE_MANY: &str = "/v1/trace/messages/status";
+const FEEDBACK: &str = "/v1/feedback/fetch_invalid_regids";
 
 /// A refusal from the reference: name, path, `Authorization`, form, code, reason (if pinned).
 type Case = (
@@ -296,7 +358,8 @@ on_both_engines! {
             ("description of 128", "/v3/message/regid", Some(key.clone()), base(&[("description", "d".repeat(128))]), 65009, ""),
             ("11 extra pairs", "/v3/message/regid", Some(key.clone()), base(&custom), 65014, ""),
             ("extra of 1025", "/v3/message/regid", Some(key.clone()), base(&[("extra.ext", "x".repeat(1025))]), 65015, ""),
-            ("notify_id too big", "/v3/message/regid", Some(key.clone()), base(&[("notify_id", "2147483648".into())]), 22103, ""),
+            ("notify_id over 64 bits", "/v3/message/regid", Some(key.clone()), base(&[("notify_id", "9223372036854775808".into())]), 22103, ""),
+            ("notify_id not a number", "/v3/message/regid", Some(key.clone()), base(&[("notify_id", "1e3".into())]), 22103, ""),
             ("notify_id negative", "/v3/message/regid", Some(key.clone()), base(&[("notify_id", "-1".into())]), 22103, ""),
             ("bad notify_type", "/v3/message/regid", Some(key.clone()), base(&[("notify_type", "loud".into())]), 10017, ""),
             ("another package's regId", "/v3/message/regid", Some(key.clone()), base(&[("registration_id", foreign.clone())]), 20301, "No valid targets!"),
@@ -422,5 +485,299 @@ on_both_engines! {
         assert_eq!(first["code"], 0, "{first}");
         assert_eq!(second["code"], 10027, "{second}");
         assert_eq!(app.put("/sandbox/mipush/apps/0000/limits", json!({})).await.status(), StatusCode::NOT_FOUND);
+    }
+
+    async fn notify_id_is_any_non_negative_64_bit_integer_and_still_replaces(app) {
+        let sb = sandbox_app(&app, "com.example.im").await;
+        let reg = device(&app, &sb).await;
+        let key = format!("key={}", sb.secret);
+        let send = |notify_id: &str, title: &str| form_with(&reg, &[("notify_id", notify_id.to_owned()), ("title", title.to_owned())]);
+        // What a published client sends on every push: the time in milliseconds, 13 digits.
+        for title in ["first", "second"] {
+            let (_, v) = raw(&app, "/v3/message/regid", Some(&key), &send("1767225600123", title)).await;
+            assert_eq!(v["code"], 0, "{v}");
+        }
+        let shown = shade(&app, &reg).await;
+        assert_eq!(shown.len(), 1, "the same large notify_id replaces: {shown:?}");
+        assert_eq!(shown[0]["title"], "second");
+        assert_eq!(shown[0]["notify_id"], json!(1_767_225_600_123_i64));
+        // The same low 32 bits, 2^32 apart: two notifications, so nothing keeps only 32 bits.
+        let (_, v) = raw(&app, "/v3/message/regid", Some(&key), &send(&(1_767_225_600_123_i64 + (1 << 32)).to_string(), "apart")).await;
+        assert_eq!(v["code"], 0, "{v}");
+        assert_eq!(shade(&app, &reg).await.len(), 2);
+        // The largest 64-bit one is kept exactly and replaces too.
+        for title in ["max", "max again"] {
+            let (_, v) = raw(&app, "/v3/message/regid", Some(&key), &send(&i64::MAX.to_string(), title)).await;
+            assert_eq!(v["code"], 0, "{v}");
+        }
+        let shown = shade(&app, &reg).await;
+        assert_eq!(shown.len(), 3, "{shown:?}");
+        assert_eq!(shown[0]["notify_id"], json!(i64::MAX));
+        assert_eq!(shown[0]["title"], "max again");
+        // Zero is an id like any other; beyond 64 bits, below zero or not a number: 22103.
+        let (_, v) = raw(&app, "/v3/message/regid", Some(&key), &send("0", "zero")).await;
+        assert_eq!(v["code"], 0, "{v}");
+        for bad in ["9223372036854775808", "18446744073709551615", "-1", "12abc"] {
+            let (status, v) = raw(&app, "/v3/message/regid", Some(&key), &send(bad, "bad")).await;
+            assert_eq!((status, v["code"].clone()), (StatusCode::OK, json!(22103)), "{bad}: {v}");
+        }
+        assert_eq!(shade(&app, &reg).await.len(), 4);
+    }
+
+    async fn trace_answers_by_message_job_key_and_time_range_on_both_paths(app) {
+        let sb = sandbox_app(&app, "com.example.im").await;
+        let other = sandbox_app(&app, "com.example.other").await;
+        let reg = device(&app, &sb).await;
+        let foreign = device(&app, &other).await;
+        let key = format!("key={}", sb.secret);
+        let begin = now_ms();
+        let mut ids = Vec::new();
+        for job in ["batch_1", "batch_1", "other", ""] {
+            let form = if job.is_empty() { form_with(&reg, &[]) } else { form_with(&reg, &[("extra.jobkey", job.to_owned())]) };
+            let (_, v) = raw(&app, "/v3/message/regid", Some(&key), &form).await;
+            assert_eq!(v["code"], 0, "{v}");
+            ids.push(v["data"]["id"].as_str().unwrap().to_owned());
+        }
+        // Another app's batch of the same name is not this app's.
+        let mut theirs = form_with(&foreign, &[("extra.jobkey", "batch_1".into())]);
+        theirs[1].1 = "com.example.other".into();
+        let (_, v) = raw(&app, "/v3/message/regid", Some(&format!("key={}", other.secret)), &theirs).await;
+        assert_eq!(v["code"], 0, "{v}");
+        let end = now_ms();
+
+        // By msg_id on the one-message path: that message's record, an object.
+        let v = query(&app, TRACE_ONE, &key, &[("msg_id", ids[0].clone())]).await;
+        assert_eq!(v["code"], 0, "{v}");
+        assert!(v["data"]["data"].is_object(), "{v}");
+        assert_eq!(v["data"]["data"]["id"], ids[0].as_str());
+        // By job key (Tracer.getMessageGroupStatus asks the one-message path) and by time range
+        // (Tracer.getMessageStatus(begin, end) asks it too): lists, on both paths, oldest first.
+        for path in [TRACE_ONE, TRACE_MANY] {
+            let v = query(&app, path, &key, &[("job_key", "batch_1".into())]).await;
+            assert_eq!(v["code"], 0, "{path}: {v}");
+            assert_eq!(traced_ids(&v), ids[..2].to_vec(), "{path}");
+            let v = query(&app, path, &key, &[("begin_time", begin.to_string()), ("end_time", end.to_string())]).await;
+            assert_eq!(traced_ids(&v), ids, "{path}");
+            let v = query(&app, path, &key, &[("begin_time", (begin - 60_000).to_string()), ("end_time", (begin - 1).to_string())]).await;
+            assert_eq!((v["code"].clone(), traced_ids(&v)), (json!(0), vec![]), "{path}: nothing then");
+            let v = query(&app, path, &key, &[("job_key", "no_such_batch".into())]).await;
+            assert_eq!((v["code"].clone(), traced_ids(&v)), (json!(0), vec![]), "{path}");
+            // What the caller must give, and in which form.
+            for (pairs, code) in [
+                (vec![], 10016),
+                (vec![("begin_time", begin.to_string())], 10016),
+                (vec![("begin_time", "yesterday".to_owned()), ("end_time", end.to_string())], 10017),
+                (vec![("begin_time", end.to_string()), ("end_time", begin.to_string())], 10017),
+            ] {
+                let v = query(&app, path, &key, &pairs).await;
+                assert_eq!(v["code"], code, "{path} {pairs:?}: {v}");
+            }
+        }
+        // The many-messages path answers a message id with a list of one.
+        let v = query(&app, TRACE_MANY, &key, &[("msg_id", ids[3].clone())]).await;
+        assert_eq!(traced_ids(&v), vec![ids[3].clone()]);
+        let v = query(&app, TRACE_ONE, &key, &[("msg_id", "sdm00000000000000000XX".into())]).await;
+        assert_eq!(v["code"], 65028, "{v}");
+        let v = query(&app, TRACE_MANY, &key, &[("msg_id", "sdm00000000000000000XX".into())]).await;
+        assert_eq!((v["code"].clone(), traced_ids(&v)), (json!(0), vec![]));
+        let v = query(&app, TRACE_MANY, "key=bm90IGEgc2VjcmV0", &[("job_key", "batch_1".into())]).await;
+        assert_eq!(v["code"], 21301, "{v}");
+    }
+
+    async fn the_feedback_api_hands_out_uninstalled_regids_once_at_most_1000_a_call(app) {
+        let sb = sandbox_app(&app, "com.example.im").await;
+        let other = sandbox_app(&app, "com.example.other").await;
+        let key = format!("key={}", sb.secret);
+        let list = |v: &Value| -> Vec<String> {
+            v["data"]["list"].as_array().unwrap_or_else(|| panic!("no data.list: {v}"))
+                .iter().map(|r| r.as_str().unwrap().to_owned()).collect()
+        };
+        let v = query(&app, FEEDBACK, &key, &[]).await;
+        assert_eq!((v["code"].clone(), list(&v)), (json!(0), vec![]), "nothing uninstalled yet");
+
+        // 1001 phones uninstall the app, one keeps it, and a phone of another app uninstalls it.
+        let mut phones = Vec::new();
+        for _ in 0..26 {
+            phones.extend(futures_util::future::join_all((0..39).map(|_| device(&app, &sb))).await);
+        }
+        let kept = device(&app, &sb).await;
+        for chunk in phones.chunks(39) {
+            futures_util::future::join_all(chunk.iter().map(|r| uninstall(&app, r))).await;
+        }
+        assert_eq!(phones.len(), 1014);
+        let foreign = device(&app, &other).await;
+        uninstall(&app, &foreign).await;
+
+        let first = list(&query(&app, FEEDBACK, &key, &[]).await);
+        assert_eq!(first.len(), 1000, "at most 1000 a call");
+        let second = list(&query(&app, FEEDBACK, &key, &[]).await);
+        assert_eq!(second.len(), 14, "then the rest, none of them again");
+        let mut all: Vec<String> = first.into_iter().chain(second).collect();
+        all.sort();
+        let mut expected = phones.clone();
+        expected.sort();
+        assert_eq!(all, expected, "every uninstalled regId once, and only those");
+        assert!(!all.contains(&kept) && !all.contains(&foreign));
+        assert_eq!(list(&query(&app, FEEDBACK, &key, &[]).await), Vec::<String>::new());
+
+        // Per app, by its AppSecret.
+        let theirs = format!("key={}", other.secret);
+        assert_eq!(list(&query(&app, FEEDBACK, &theirs, &[]).await), vec![foreign]);
+        assert_eq!(list(&query(&app, FEEDBACK, &theirs, &[]).await), Vec::<String>::new());
+        let v = query(&app, FEEDBACK, "key=bm90IGEgc2VjcmV0", &[]).await;
+        assert_eq!((v["result"].clone(), v["code"].clone()), (json!("error"), json!(21301)), "{v}");
+        let res = app.client.get(app.url(&format!("/sandbox/mipush{FEEDBACK}"))).send().await.unwrap();
+        let v: Value = res.json().await.unwrap();
+        assert_eq!(v["code"], 21301, "no Authorization: {v}");
+    }
+
+    async fn answers_have_the_json_types_clients_rely_on(app) {
+        let sb = sandbox_app(&app, "com.example.im").await;
+        let reg = device(&app, &sb).await;
+        let key = format!("key={}", sb.secret);
+        // A success: `code` a number, `data` an object, `data.bad_regids` one comma-separated string.
+        let (_, v) = raw(&app, "/v3/message/regid", Some(&key), &form_with(&format!("{reg},made-up-1,made-up-2"), &[])).await;
+        assert_eq!(v["code"].as_i64(), Some(0), "{v}");
+        assert!(v["data"].is_object(), "{v}");
+        assert_eq!(v["data"]["bad_regids"], json!("made-up-1,made-up-2"), "a string, not a list: {v}");
+        assert!(v["data"]["id"].is_string() && v["trace_id"].is_string() && v["info"].is_string(), "{v}");
+        assert_eq!((v["result"].clone(), v["description"].clone()), (json!("ok"), json!("成功")));
+        let msg_id = v["data"]["id"].as_str().unwrap().to_owned();
+        let (_, v) = raw(&app, "/v3/message/regid", Some(&key), &form_with(&reg, &[])).await;
+        assert!(v["data"].is_object() && v["data"].get("bad_regids").is_none(), "no bad_regids when none: {v}");
+        // A refusal: `code` still a number; `reason` and `description` strings.
+        let (_, v) = raw(&app, "/v3/message/regid", Some("key=bm90IGEgc2VjcmV0"), &form_with(&reg, &[])).await;
+        assert_eq!(v["code"].as_i64(), Some(21301), "{v}");
+        assert!(v["reason"].is_string() && v["description"].is_string(), "{v}");
+        // Trace: counts and the timestamp are numbers; rates and time_to_live strings.
+        let v = query(&app, TRACE_ONE, &key, &[("msg_id", msg_id.clone())]).await;
+        assert_eq!(v["code"].as_i64(), Some(0));
+        let t = &v["data"]["data"];
+        assert_eq!((t["delivered"].as_i64(), t["click"].as_i64(), t["resolved"].as_i64()), (Some(1), Some(0), Some(3)), "{t}");
+        assert!(t["create_timestamp"].is_i64(), "{t}");
+        for field in ["id", "create_time", "time_to_live", "msg_type", "delivery_rate", "click_rate"] {
+            assert!(t[field].is_string(), "{field}: {t}");
+        }
+        let v = query(&app, TRACE_MANY, &key, &[("msg_id", msg_id)]).await;
+        assert!(v["data"]["data"][0]["delivered"].is_i64() && v["data"]["data"][0]["click"].is_i64(), "{v}");
+        // Counters: numbers per day; the date a yyyyMMdd string.
+        let today = app::domain::format_unix(server::unix_now())[..10].replace('-', "");
+        let v = query(&app, "/v1/stats/message/counters", &key, &[("start_date", today.clone()), ("end_date", today), ("restricted_package_name", "com.example.im".into())]).await;
+        let day = &v["data"]["data"][0];
+        assert_eq!((v["code"].as_i64(), day["received"].as_i64(), day["click"].as_i64()), (Some(0), Some(2), Some(0)), "{v}");
+        assert!(day["date"].is_string());
+        // Feedback: `data.list` a list of strings.
+        uninstall(&app, &reg).await;
+        let v = query(&app, FEEDBACK, &key, &[]).await;
+        assert_eq!(v["code"].as_i64(), Some(0));
+        assert_eq!(v["data"]["list"], json!([reg]));
+    }
+
+    async fn the_official_sdks_request_headers_are_accepted(app) {
+        let sb = sandbox_app(&app, "com.example.im").await;
+        let reg = device(&app, &sb).await;
+        let key = format!("key={}", sb.secret);
+        // What xmpush-server-api's PushSender puts on a first call (X-PUSH-REMOTEIP still empty,
+        // X-PUSH-HOST-LIST asking for hosts), and adds on the next (the last call's metrics and
+        // trace_id).
+        let first: Vec<(&str, String)> = vec![
+            ("X-PUSH-SDK-VERSION", "JAVA_SDK_V1.0.3".into()),
+            ("X-PUSH-JDK-VERSION", "1.8.0_402".into()),
+            ("X-PUSH-OS", "linux".into()),
+            ("X-PUSH-REMOTEIP", String::new()),
+            ("X-PUSH-CLIENT-HOST", "build-01".into()),
+            ("X-PUSH-CLIENT-IP", "10.0.0.7".into()),
+            ("X-PUSH-LAST-ERROR", "SUCCESS".into()),
+            ("X-PUSH-HOST-LIST", "true".into()),
+        ];
+        let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(form_with(&reg, &[])).finish();
+        let mut req = app.client.post(app.url("/sandbox/mipush/v3/message/regid"))
+            .header("content-type", FORM).header("authorization", &key).body(body);
+        for (k, v) in &first {
+            req = req.header(*k, v);
+        }
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(res.headers().get("x-push-host-list").is_none(), "no host list: the SDK keeps the host it was given");
+        let v: Value = res.json().await.unwrap();
+        assert_eq!(v["code"], 0, "{v}");
+        let msg_id = v["data"]["id"].as_str().unwrap().to_owned();
+        let mut next = first.clone();
+        next.extend([
+            ("X-PUSH-LAST-REQUEST-DURATION", "12".to_owned()),
+            ("X-PUSH-LAST-REQUEST-ID", v["trace_id"].as_str().unwrap().to_owned()),
+            ("X-PUSH-LAST-REQUEST-URL", "/v3/message/regid".into()),
+            ("X-PUSH-LAST-REQUEST-HOST", "api.xmpush.xiaomi.com".into()),
+            ("X-PUSH-AUDIT-TOKEN", "audit".into()),
+        ]);
+        for path in [format!("{TRACE_ONE}?msg_id={msg_id}"), FEEDBACK.to_owned(), format!("{TRACE_MANY}?job_key=none")] {
+            let mut req = app.client.get(app.url(&format!("/sandbox/mipush{path}")))
+                .header("content-type", FORM).header("authorization", &key);
+            for (k, v) in &next {
+                req = req.header(*k, v);
+            }
+            let res = req.send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK, "{path}");
+            let v: Value = res.json().await.unwrap();
+            assert_eq!(v["code"], 0, "{path}: {v}");
+        }
+        assert_eq!(shade(&app, &reg).await.len(), 1);
+    }
+
+    async fn a_space_in_a_form_may_be_plus_or_percent_20(app) {
+        let sb = sandbox_app(&app, "com.example.im").await;
+        let reg = device(&app, &sb).await;
+        let key = format!("key={}", sb.secret);
+        // A regId is base64: its `+` and `/` travel percent-encoded, or `+` would read as a space.
+        let to = form_urlencoded::byte_serialize(reg.as_bytes()).collect::<String>();
+        for (n, space) in [(1, "+"), (2, "%20")] {
+            let title = ["a", "new", "message"].join(space);
+            let description = ["hello", "there"].join(space);
+            let body = format!("registration_id={to}&restricted_package_name=com.example.im&pass_through=0&title={title}&description={description}&notify_id={n}&extra.ext=k{space}v");
+            let (_, v) = post_body(&app, "/v3/message/regid", Some(&key), Some(FORM), body).await;
+            assert_eq!(v["code"], 0, "{space}: {v}");
+            let shown = shade(&app, &reg).await;
+            assert_eq!((shown[0]["title"].clone(), shown[0]["description"].clone()), (json!("a new message"), json!("hello there")), "{space}");
+        }
+        assert_eq!(shade(&app, &reg).await.len(), 2);
+    }
+
+    async fn the_form_content_type_may_leave_out_its_charset(app) {
+        let sb = sandbox_app(&app, "com.example.im").await;
+        let reg = device(&app, &sb).await;
+        let key = format!("key={}", sb.secret);
+        let types = [
+            "application/x-www-form-urlencoded;charset=UTF-8",
+            "application/x-www-form-urlencoded",
+            "application/x-www-form-urlencoded; charset=utf-8",
+        ];
+        for (n, ct) in types.iter().enumerate() {
+            let body = form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(form_with(&reg, &[("title", "新消息".into()), ("notify_id", n.to_string())]))
+                .finish();
+            let (status, v) = post_body(&app, "/v3/message/regid", Some(&key), Some(ct), body).await;
+            assert_eq!((status, v["code"].clone()), (StatusCode::OK, json!(0)), "{ct}: {v}");
+            assert_eq!(shade(&app, &reg).await[0]["title"], "新消息", "{ct}: read as UTF-8");
+        }
+        assert_eq!(shade(&app, &reg).await.len(), types.len());
+    }
+
+    async fn empty_extra_values_are_accepted(app) {
+        let sb = sandbox_app(&app, "com.example.im").await;
+        let reg = device(&app, &sb).await;
+        let key = format!("key={}", sb.secret);
+        // A client that always writes its callback fields, empty when no receipt is wanted.
+        let empty = ["extra.callback", "extra.callback.type", "extra.callback.param", "extra.sound_uri", "extra.ext"];
+        let form = form_with(&reg, &empty.map(|k| (k, String::new())));
+        let (status, v) = raw(&app, "/v3/message/regid", Some(&key), &form).await;
+        assert_eq!((status, v["code"].clone()), (StatusCode::OK, json!(0)), "{v}");
+        // And as raw bytes: `extra.callback=` with nothing after the `=`, or not even an `=`.
+        let to = form_urlencoded::byte_serialize(reg.as_bytes()).collect::<String>();
+        for tail in ["extra.callback=&extra.jobkey=", "extra.callback"] {
+            let body = format!("registration_id={to}&restricted_package_name=com.example.im&title=t&description=d&{tail}");
+            let (_, v) = post_body(&app, "/v3/message/regid", Some(&key), Some(FORM), body).await;
+            assert_eq!(v["code"], 0, "{tail}: {v}");
+        }
+        assert_eq!(shade(&app, &reg).await.len(), 3);
     }
 }
