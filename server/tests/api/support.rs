@@ -185,11 +185,14 @@ fn serve(app: Application, database_url: String, dir: PathBuf) -> TestApp {
     }
 }
 
+/// A client of the test server. No request of the suite takes more than a few seconds: one that
+/// takes a minute fails the test instead of holding the run.
 pub fn new_client() -> Client {
     server::install_tls_provider();
     Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(60))
         .build()
         .unwrap()
 }
