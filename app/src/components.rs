@@ -1,7 +1,9 @@
+mod app_header;
 mod layout;
 mod messages;
 mod push_chart;
 
+pub use app_header::{AppHeader, AppTab};
 pub use layout::{ConsoleLayout, LanguageSwitch};
 pub use messages::{FieldMessage, FormMessage};
 pub use push_chart::PushChart;

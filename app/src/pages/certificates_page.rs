@@ -5,11 +5,10 @@ use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::app_page::{AppHeader, AppTab};
 use crate::api::certificates::{
     DeleteCertificate, SaveCertificate, certificates_home, list_certificates,
 };
-use crate::components::{ConsoleLayout, FormMessage};
+use crate::components::{AppHeader, AppTab, ConsoleLayout, FormMessage};
 use crate::domain::{
     AppError, CertificateDraft, CertificateList, CertificateStatus, CertificateView, CheckState,
     ClickAction, Vendor, XiaomiRegion, field, format_unix,

@@ -2,9 +2,8 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::app_page::{AppHeader, AppTab};
 use crate::api::push::{diagnose, list_devices};
-use crate::components::ConsoleLayout;
+use crate::components::{AppHeader, AppTab, ConsoleLayout};
 use crate::domain::{
     CertificateStatus, DeviceView, DiagnoseQuery, Diagnosis, DiagnosisCheck, MessageTrace,
     format_unix,

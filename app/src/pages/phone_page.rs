@@ -4,10 +4,9 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use super::app_page::{AppHeader, AppTab};
 use crate::api::certificates::list_certificates;
 use crate::api::sandbox::{PhoneSignIn, phone_logout, phone_shade};
-use crate::components::{ConsoleLayout, FieldMessage, FormMessage};
+use crate::components::{AppHeader, AppTab, ConsoleLayout, FieldMessage, FormMessage};
 use crate::domain::{PhoneSession, Vendor, format_unix};
 use crate::i18n::{tr, use_locale};
 

@@ -2,9 +2,8 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::app_page::{AppHeader, AppTab};
 use crate::api::push::{QueryVendorStatus, get_push_record, list_push_records};
-use crate::components::{ConsoleLayout, FormMessage};
+use crate::components::{AppHeader, AppTab, ConsoleLayout, FormMessage};
 use crate::domain::{
     PushOutcome, PushRecordDetail, PushRecordQuery, PushRecordView, ReceiptState, format_unix,
 };

@@ -2,10 +2,9 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::app_page::{AppHeader, AppTab};
 use crate::api::certificates::list_certificates;
 use crate::api::push::SendTestPush;
-use crate::components::{ConsoleLayout, FormMessage};
+use crate::components::{AppHeader, AppTab, ConsoleLayout, FormMessage};
 use crate::domain::{
     CertificateList, CertificateStatus, DEFAULT_TITLE, PushOutcome, TestPushDraft, TestPushResult,
     Vendor,
