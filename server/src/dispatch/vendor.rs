@@ -182,22 +182,7 @@ fn notification(settings: &CertificateSettings, content: &Content) -> Notificati
 }
 
 fn mipush_answer(outcome: Result<MiResponse, TransportError>, latency: Duration) -> Answer {
-    let attempt = match &outcome {
-        Ok(r) => Attempt::Answered {
-            status: 200,
-            code: Some(r.code),
-        },
-        Err(TransportError::Timeout) => Attempt::Timeout,
-        Err(TransportError::Connect(_)) => Attempt::ConnectionFailed,
-        Err(TransportError::Http { status, .. }) => Attempt::Answered {
-            status: *status,
-            code: None,
-        },
-        Err(TransportError::Unreadable(_)) => Attempt::Answered {
-            status: 200,
-            code: None,
-        },
-    };
+    let attempt = Attempt::of(&outcome);
     let label = attempt.label();
     match outcome {
         Ok(r) => {

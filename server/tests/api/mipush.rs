@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use server::dispatch::{Next, RetryPolicy};
 use server::vendors::mipush::{
     AppSecret, Attempt, Endpoints, ErrorCode, Exchange, MiPushClient, Notification, Region,
-    SendToRegIds, TransportError,
+    SendToRegIds,
 };
 
 use crate::on_both_engines;
@@ -86,22 +86,7 @@ async fn send_under_policy(
     loop {
         attempt += 1;
         let ex = c.send(Region::Sandbox, secret, send).await.remove(0);
-        let seen = match &ex.outcome {
-            Ok(r) => Attempt::Answered {
-                status: 200,
-                code: Some(r.code),
-            },
-            Err(TransportError::Timeout) => Attempt::Timeout,
-            Err(TransportError::Connect(_)) => Attempt::ConnectionFailed,
-            Err(TransportError::Http { status, .. }) => Attempt::Answered {
-                status: *status,
-                code: None,
-            },
-            Err(TransportError::Unreadable(_)) => Attempt::Answered {
-                status: 200,
-                code: None,
-            },
-        };
+        let seen = Attempt::of(&ex.outcome);
         match policy.decide(seen.is_transient(), attempt, 0, 0.0) {
             Next::Retry { .. } => continue,
             Next::Record | Next::RecordFailure { .. } => return (ex, attempt),

@@ -5,7 +5,7 @@
 //! again" codes. Never: authentication, package, parameter, quota or invalid-target errors —
 //! another attempt would fail the same way, and count against the quota or the QPS.
 
-use super::ErrorCode;
+use super::{ErrorCode, MiResponse, TransportError};
 
 /// How one attempt ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +20,26 @@ pub enum Attempt {
 }
 
 impl Attempt {
+    /// How the attempt that gave `outcome` ended.
+    pub fn of(outcome: &Result<MiResponse, TransportError>) -> Self {
+        match outcome {
+            Ok(r) => Self::Answered {
+                status: 200,
+                code: Some(r.code),
+            },
+            Err(TransportError::Timeout) => Self::Timeout,
+            Err(TransportError::Connect(_)) => Self::ConnectionFailed,
+            Err(TransportError::Http { status, .. }) => Self::Answered {
+                status: *status,
+                code: None,
+            },
+            Err(TransportError::Unreadable(_)) => Self::Answered {
+                status: 200,
+                code: None,
+            },
+        }
+    }
+
     /// What went wrong, as a metric label: `timeout`, `connection_failed`, `http_503`,
     /// `code_10001`, `unreadable` (an HTTP 200 whose body was no MiPush answer), or `ok`.
     pub fn label(self) -> String {
