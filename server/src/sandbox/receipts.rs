@@ -5,7 +5,7 @@
 //! (docs/mipush-server-api.md §6). The queue and the phones' notification switches live in the
 //! process's memory, like faults and limits.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -26,6 +26,26 @@ struct Subscription {
     url: String,
     events: u32,
     param: String,
+}
+
+impl Subscription {
+    /// What a message's `extra.callback*` asked for; `None` without a callback URL.
+    fn of(extras: &[(String, String)]) -> Option<Self> {
+        let extra = |k: &str| {
+            extras
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+        };
+        let url = extra("callback").filter(|u| !u.trim().is_empty())?;
+        Some(Self {
+            url: url.to_owned(),
+            events: extra("callback.type")
+                .and_then(|t| t.trim().parse().ok())
+                .unwrap_or(DEFAULT_EVENTS),
+            param: extra("callback.param").unwrap_or_default().to_owned(),
+        })
+    }
 }
 
 /// One event waiting to be posted.
@@ -50,8 +70,6 @@ pub struct Flushed {
 }
 
 pub struct Receipts {
-    /// Message id → where its receipts go; kept so that a later tap can be reported.
-    subscriptions: Mutex<HashMap<String, Subscription>>,
     queue: Mutex<Vec<Pending>>,
     /// Phones whose notifications are switched off for the app.
     muted: Mutex<HashSet<String>>,
@@ -65,7 +83,6 @@ impl Default for Receipts {
     fn default() -> Self {
         crate::install_tls_provider();
         Self {
-            subscriptions: Mutex::default(),
             queue: Mutex::default(),
             muted: Mutex::default(),
             flushing: tokio::sync::Mutex::default(),
@@ -95,8 +112,9 @@ impl Receipts {
             .collect()
     }
 
-    /// After a send was accepted as `message_id`: the events its `extra.callback*` asked for,
-    /// for the phones that showed it, those with notifications off, and the invalid targets.
+    /// After a send was accepted as `message_id`: the events its `extra.callback*` (in
+    /// `extras`) asked for, for the phones that showed it, those with notifications off, and the
+    /// invalid targets.
     pub fn after_send(
         &self,
         message_id: &str,
@@ -106,52 +124,23 @@ impl Receipts {
         invalid: &[String],
         at_ms: i64,
     ) {
-        let extra = |k: &str| {
-            extras
-                .iter()
-                .find(|(key, _)| key == k)
-                .map(|(_, v)| v.as_str())
-        };
-        let Some(url) = extra("callback").filter(|u| !u.trim().is_empty()) else {
+        let Some(s) = Subscription::of(extras) else {
             return;
-        };
-        let subscription = Subscription {
-            url: url.to_owned(),
-            events: extra("callback.type")
-                .and_then(|t| t.trim().parse().ok())
-                .unwrap_or(DEFAULT_EVENTS),
-            param: extra("callback.param").unwrap_or_default().to_owned(),
         };
         for (kind, targets, bar) in [
             (DELIVERED, shown, "Enable"),
             (NOTIFICATIONS_OFF, muted, "Disable"),
             (INVALID_TARGET, invalid, "Unknown"),
         ] {
-            self.enqueue(&subscription, message_id, kind, targets, bar, at_ms);
+            self.enqueue(&s, message_id, kind, targets, bar, at_ms);
         }
-        self.subscriptions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(message_id.to_owned(), subscription);
     }
 
-    /// The phone's notification for `message_id` was tapped.
-    pub fn clicked(&self, message_id: &str, reg_id: &str, at_ms: i64) {
-        let subscription = self
-            .subscriptions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(message_id)
-            .cloned();
-        if let Some(s) = subscription {
-            self.enqueue(
-                &s,
-                message_id,
-                CLICKED,
-                &[reg_id.to_owned()],
-                "Enable",
-                at_ms,
-            );
+    /// The phone's notification for `message_id`, sent with `extras`, was tapped.
+    pub fn clicked(&self, message_id: &str, extras: &[(String, String)], reg_id: &str, at_ms: i64) {
+        if let Some(s) = Subscription::of(extras) {
+            let target = [reg_id.to_owned()];
+            self.enqueue(&s, message_id, CLICKED, &target, "Enable", at_ms);
         }
     }
 
@@ -288,9 +277,9 @@ mod tests {
         r.after_send("m2", &extras(Some("1267")), &shown, &muted, &gone, 1);
         let kinds: Vec<u32> = queued(&r).iter().skip(1).map(|q| q.1).collect();
         assert_eq!(kinds, [DELIVERED, NOTIFICATIONS_OFF, INVALID_TARGET]);
-        r.clicked("m2", "a", 2);
-        r.clicked("m1", "a", 2);
-        r.clicked("unknown", "a", 2);
+        r.clicked("m2", &extras(Some("1267")), "a", 2);
+        r.clicked("m1", &extras(None), "a", 2);
+        r.clicked("m3", &[], "a", 2);
         let clicks: Vec<String> = queued(&r)
             .into_iter()
             .filter(|q| q.1 == CLICKED)

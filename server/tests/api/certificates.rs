@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use sqlx::Connection;
 
 use crate::on_both_engines;
-use crate::support::{TestApp, assert_error, captured_logs, eventually};
+use crate::support::{TestApp, assert_error, audit_actions, captured_logs, eventually};
 
 const CERTS: &str = "/api/v1/apps/1400000001/certificates";
 
@@ -64,16 +64,6 @@ async fn after_activation(app: &TestApp, id: i64, status: &str) -> Value {
     let cert = json_of(app.get(&format!("{CERTS}/{id}")).await, StatusCode::OK).await;
     assert_eq!(cert["status"], status, "{cert}");
     cert
-}
-
-async fn audit_actions(app: &TestApp) -> Vec<String> {
-    let page = json_of(app.get("/api/v1/audit?limit=200").await, StatusCode::OK).await;
-    page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 async fn count(app: &TestApp, table: &str) -> i64 {

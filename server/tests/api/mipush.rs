@@ -12,7 +12,7 @@ use server::vendors::mipush::{
 };
 
 use crate::on_both_engines;
-use crate::support::{TestApp, assert_error};
+use crate::support::{TestApp, assert_error, path_segment, phone};
 
 struct SandboxApp {
     package: String,
@@ -35,32 +35,14 @@ async fn sandbox_app(app: &TestApp, package: &str) -> SandboxApp {
     }
 }
 
-async fn device(app: &TestApp, sb: &SandboxApp) -> String {
-    let res = app
-        .post(
-            "/sandbox/mipush/devices",
-            json!({"package_name": sb.package, "app_id": sb.app_id, "app_key": sb.app_key}),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::CREATED);
-    let v: Value = res.json().await.unwrap();
-    v["reg_id"].as_str().unwrap().to_owned()
-}
-
 async fn shade(app: &TestApp, reg_id: &str) -> Vec<Value> {
     let path = format!(
         "/sandbox/mipush/devices/{}/notifications",
-        urlencode(reg_id)
+        path_segment(reg_id)
     );
     let res = app.get(&path).await;
     assert_eq!(res.status(), StatusCode::OK);
     res.json().await.unwrap()
-}
-
-fn urlencode(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes())
-        .collect::<String>()
-        .replace('+', "%20")
 }
 
 fn client(app: &TestApp, timeout: Duration) -> MiPushClient {
@@ -161,7 +143,7 @@ async fn query(app: &TestApp, path: &str, auth: &str, pairs: &[(&str, String)]) 
 async fn uninstall(app: &TestApp, reg_id: &str) {
     let res = app
         .client
-        .delete(app.url(&format!("/sandbox/mipush/devices/{}", urlencode(reg_id))))
+        .delete(app.url(&format!("/sandbox/mipush/devices/{}", path_segment(reg_id))))
         .send()
         .await
         .unwrap();
@@ -234,7 +216,7 @@ on_both_engines! {
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let v: Value = res.json().await.unwrap();
         assert_eq!(v["error"]["field"], "app_key");
-        let reg = device(&app, &sb).await;
+        let reg = phone(&app, &sb.package, &sb.app_id, &sb.app_key).await;
         assert_eq!(reg.len(), 64);
         assert!(reg.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/'));
         assert!(shade(&app, &reg).await.is_empty());
@@ -259,7 +241,7 @@ on_both_engines! {
 
     async fn our_client_delivers_to_a_virtual_device_and_notify_id_replaces(app) {
         let sb = sandbox_app(&app, "com.example.im").await;
-        let reg = device(&app, &sb).await;
+        let reg = phone(&app, &sb.package, &sb.app_id, &sb.app_key).await;
         let c = client(&app, Duration::from_secs(5));
         let secret = AppSecret::new(sb.secret.clone());
 
@@ -305,12 +287,12 @@ on_both_engines! {
         assert_eq!(missing.outcome.unwrap().code, ErrorCode::MessageNotFound);
 
         // Some unknown regIds: success with bad_regids. An uninstalled app: no valid targets.
-        let other = device(&app, &sb).await;
+        let other = phone(&app, &sb.package, &sb.app_id, &sb.app_key).await;
         let mixed = c.send(Region::Sandbox, &secret, &to(&[&reg, "made-up-regid", &other], Notification::new("com.example.im", "t", "d"))).await;
         let mixed = mixed[0].outcome.as_ref().unwrap();
         assert!(mixed.is_ok());
         assert_eq!(mixed.bad_regids, vec!["made-up-regid"]);
-        let res = app.client.delete(app.url(&format!("/sandbox/mipush/devices/{}", urlencode(&other)))).send().await.unwrap();
+        let res = app.client.delete(app.url(&format!("/sandbox/mipush/devices/{}", path_segment(&other)))).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::NO_CONTENT);
         let gone = c.send(Region::Sandbox, &secret, &to(&[&other], Notification::new("com.example.im", "t", "d"))).await;
         let gone = gone[0].outcome.as_ref().unwrap();
@@ -322,8 +304,8 @@ on_both_engines! {
     async fn the_sandbox_refuses_what_xiaomi_refuses(app) {
         let sb = sandbox_app(&app, "com.example.im").await;
         let other = sandbox_app(&app, "com.example.other").await;
-        let reg = device(&app, &sb).await;
-        let foreign = device(&app, &other).await;
+        let reg = phone(&app, &sb.package, &sb.app_id, &sb.app_key).await;
+        let foreign = phone(&app, &other.package, &other.app_id, &other.app_key).await;
         let key = format!("key={}", sb.secret);
         let base = |extra: &[(&'static str, String)]| form_with(&reg, extra);
         let many: Vec<String> = (0..1001).map(|i| format!("r{i}")).collect();
@@ -385,7 +367,7 @@ on_both_engines! {
 
     async fn the_policy_retries_5xx_and_timeouts_and_the_phone_shows_one_notification(app) {
         let sb = sandbox_app(&app, "com.example.im").await;
-        let reg = device(&app, &sb).await;
+        let reg = phone(&app, &sb.package, &sb.app_id, &sb.app_key).await;
         let c = client(&app, Duration::from_millis(500));
         let secret = AppSecret::new(sb.secret.clone());
         let res = app.put(&format!("/sandbox/mipush/apps/{}/faults", sb.app_id), json!({"fail_next": 2, "hang_next": 1, "hang_ms": 2000})).await;
@@ -440,7 +422,7 @@ on_both_engines! {
 
     async fn qps_limits_and_daily_quotas_are_enforced_once_switched_on(app) {
         let sb = sandbox_app(&app, "com.example.im").await;
-        let reg = device(&app, &sb).await;
+        let reg = phone(&app, &sb.package, &sb.app_id, &sb.app_key).await;
         let key = format!("key={}", sb.secret);
         let plain = form_with(&reg, &[]);
         // Off by default: any number of messages without a channel.
@@ -474,7 +456,7 @@ on_both_engines! {
 
     async fn notify_id_is_any_non_negative_64_bit_integer_and_still_replaces(app) {
         let sb = sandbox_app(&app, "com.example.im").await;
-        let reg = device(&app, &sb).await;
+        let reg = phone(&app, &sb.package, &sb.app_id, &sb.app_key).await;
         let key = format!("key={}", sb.secret);
         let send = |notify_id: &str, title: &str| form_with(&reg, &[("notify_id", notify_id.to_owned()), ("title", title.to_owned())]);
         // What a published client sends on every push: the time in milliseconds, 13 digits.
@@ -512,8 +494,8 @@ on_both_engines! {
     async fn trace_answers_by_message_job_key_and_time_range_on_both_paths(app) {
         let sb = sandbox_app(&app, "com.example.im").await;
         let other = sandbox_app(&app, "com.example.other").await;
-        let reg = device(&app, &sb).await;
-        let foreign = device(&app, &other).await;
+        let reg = phone(&app, &sb.package, &sb.app_id, &sb.app_key).await;
+        let foreign = phone(&app, &other.package, &other.app_id, &other.app_key).await;
         let key = format!("key={}", sb.secret);
         let begin = now_ms();
         let mut ids = Vec::new();
@@ -583,14 +565,14 @@ on_both_engines! {
         // 1001 phones uninstall the app, one keeps it, and a phone of another app uninstalls it.
         let mut phones = Vec::new();
         for _ in 0..26 {
-            phones.extend(futures_util::future::join_all((0..39).map(|_| device(&app, &sb))).await);
+            phones.extend(futures_util::future::join_all((0..39).map(|_| phone(&app, &sb.package, &sb.app_id, &sb.app_key))).await);
         }
-        let kept = device(&app, &sb).await;
+        let kept = phone(&app, &sb.package, &sb.app_id, &sb.app_key).await;
         for chunk in phones.chunks(39) {
             futures_util::future::join_all(chunk.iter().map(|r| uninstall(&app, r))).await;
         }
         assert_eq!(phones.len(), 1014);
-        let foreign = device(&app, &other).await;
+        let foreign = phone(&app, &other.package, &other.app_id, &other.app_key).await;
         uninstall(&app, &foreign).await;
 
         let first = list(&query(&app, FEEDBACK, &key, &[]).await);
@@ -618,7 +600,7 @@ on_both_engines! {
 
     async fn answers_have_the_json_types_clients_rely_on(app) {
         let sb = sandbox_app(&app, "com.example.im").await;
-        let reg = device(&app, &sb).await;
+        let reg = phone(&app, &sb.package, &sb.app_id, &sb.app_key).await;
         let key = format!("key={}", sb.secret);
         // A success: `code` a number, `data` an object, `data.bad_regids` one comma-separated string.
         let (_, v) = raw(&app, "/v3/message/regid", Some(&key), &form_with(&format!("{reg},made-up-1,made-up-2"), &[])).await;
@@ -660,7 +642,7 @@ on_both_engines! {
 
     async fn the_official_sdks_request_headers_are_accepted(app) {
         let sb = sandbox_app(&app, "com.example.im").await;
-        let reg = device(&app, &sb).await;
+        let reg = phone(&app, &sb.package, &sb.app_id, &sb.app_key).await;
         let key = format!("key={}", sb.secret);
         // What xmpush-server-api's PushSender puts on a first call (X-PUSH-REMOTEIP still empty,
         // X-PUSH-HOST-LIST asking for hosts), and adds on the next (the last call's metrics and
@@ -711,7 +693,7 @@ on_both_engines! {
 
     async fn a_space_in_a_form_may_be_plus_or_percent_20(app) {
         let sb = sandbox_app(&app, "com.example.im").await;
-        let reg = device(&app, &sb).await;
+        let reg = phone(&app, &sb.package, &sb.app_id, &sb.app_key).await;
         let key = format!("key={}", sb.secret);
         // A regId is base64: its `+` and `/` travel percent-encoded, or `+` would read as a space.
         let to = form_urlencoded::byte_serialize(reg.as_bytes()).collect::<String>();
@@ -729,7 +711,7 @@ on_both_engines! {
 
     async fn the_form_content_type_may_leave_out_its_charset(app) {
         let sb = sandbox_app(&app, "com.example.im").await;
-        let reg = device(&app, &sb).await;
+        let reg = phone(&app, &sb.package, &sb.app_id, &sb.app_key).await;
         let key = format!("key={}", sb.secret);
         let types = [
             "application/x-www-form-urlencoded;charset=UTF-8",
@@ -749,7 +731,7 @@ on_both_engines! {
 
     async fn empty_extra_values_are_accepted(app) {
         let sb = sandbox_app(&app, "com.example.im").await;
-        let reg = device(&app, &sb).await;
+        let reg = phone(&app, &sb.package, &sb.app_id, &sb.app_key).await;
         let key = format!("key={}", sb.secret);
         // A client that always writes its callback fields, empty when no receipt is wanted.
         let empty = ["extra.callback", "extra.callback.type", "extra.callback.param", "extra.sound_uri", "extra.ext"];

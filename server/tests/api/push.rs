@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use sqlx::Connection;
 
 use crate::on_both_engines;
-use crate::support::{ImFixture, TestApp, assert_error, im_fixture};
+use crate::support::{ImFixture, TestApp, assert_error, im_fixture, phone};
 
 const PUSH: &str = "/api/v1/apps/1400000001/test-push";
 const RECORDS: &str = "/api/v1/apps/1400000001/push-records";
@@ -15,19 +15,6 @@ const RECORDS: &str = "/api/v1/apps/1400000001/push-records";
 /// sandbox region (effective at once under a zero activation delay), no phones yet.
 async fn fixture(app: &TestApp) -> ImFixture {
     im_fixture(app, 0, Some("im_message")).await
-}
-
-async fn device(app: &TestApp, f: &ImFixture) -> String {
-    let v: Value = app
-        .post(
-            "/sandbox/mipush/devices",
-            json!({"package_name": "com.example.im", "app_id": f.app_id, "app_key": f.app_key}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    v["reg_id"].as_str().unwrap().to_owned()
 }
 
 async fn shade(app: &TestApp, reg_id: &str) -> Vec<Value> {
@@ -60,7 +47,7 @@ on_both_engines! {
     #[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "0")]
     async fn a_test_push_reaches_the_virtual_phone_and_leaves_a_record(app) {
         let f = fixture(&app).await;
-        let reg = device(&app, &f).await;
+        let reg = phone(&app, "com.example.im", &f.app_id, &f.app_key).await;
         let result = ok(app.post(PUSH, json!({"certificate_id": f.certificate_id, "reg_ids": [reg], "description": "你好，世界"})).await).await;
         assert_eq!(result["outcome"], "accepted", "{result}");
         assert_eq!(result["code"], 0);
@@ -121,7 +108,7 @@ on_both_engines! {
         let f = fixture(&app).await;
         let mut regs = Vec::new();
         for _ in 0..1000 {
-            regs.push(device(&app, &f).await);
+            regs.push(phone(&app, "com.example.im", &f.app_id, &f.app_key).await);
         }
         let result = ok(app.post(PUSH, json!({"certificate_id": f.certificate_id, "reg_ids": regs, "description": "to all"})).await).await;
         assert_eq!(result["code"], 0, "{}", result["reason"]);
@@ -151,7 +138,7 @@ on_both_engines! {
     #[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "0")]
     async fn a_reset_app_secret_answers_21301_with_its_explanation(app) {
         let f = fixture(&app).await;
-        let reg = device(&app, &f).await;
+        let reg = phone(&app, "com.example.im", &f.app_id, &f.app_key).await;
         // The developer resets the AppSecret on Xiaomi's console and forgets the certificate.
         let res = app.post(&format!("/sandbox/mipush/apps/{}/secret", f.app_id), json!({})).await;
         assert_eq!(res.status(), StatusCode::OK);
@@ -170,8 +157,8 @@ on_both_engines! {
     #[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "0")]
     async fn an_uninstalled_device_is_reported_as_a_bad_reg_id(app) {
         let f = fixture(&app).await;
-        let good = device(&app, &f).await;
-        let gone = device(&app, &f).await;
+        let good = phone(&app, "com.example.im", &f.app_id, &f.app_key).await;
+        let gone = phone(&app, "com.example.im", &f.app_id, &f.app_key).await;
         let path = format!("/sandbox/mipush/devices/{}", form_urlencoded::byte_serialize(gone.as_bytes()).collect::<String>());
         assert!(app.client.delete(app.url(&path)).send().await.unwrap().status().is_success());
         let result = ok(app.post(PUSH, json!({"certificate_id": f.certificate_id, "reg_ids": format!("{good}\n{gone}"), "description": "x"})).await).await;
@@ -190,7 +177,7 @@ on_both_engines! {
     #[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "0")]
     async fn a_vendor_5xx_is_one_attempt_that_offers_a_retry_and_the_retry_shows_one_notification(app) {
         let f = fixture(&app).await;
-        let reg = device(&app, &f).await;
+        let reg = phone(&app, "com.example.im", &f.app_id, &f.app_key).await;
         let res = app.put(&format!("/sandbox/mipush/apps/{}/faults", f.app_id), json!({"fail_next": 1, "fail_status": 503})).await;
         assert!(res.status().is_success());
         let body = json!({"certificate_id": f.certificate_id, "reg_ids": [reg], "description": "after a 503", "notify_id": 42});
@@ -215,7 +202,7 @@ on_both_engines! {
 
     async fn a_pending_certificate_and_a_viewer_are_refused(app) {
         let f = fixture(&app).await;
-        let reg = device(&app, &f).await;
+        let reg = phone(&app, "com.example.im", &f.app_id, &f.app_key).await;
         let body = assert_error(app.post(PUSH, json!({"certificate_id": f.certificate_id, "reg_ids": [reg], "description": "x"})).await,
             StatusCode::UNPROCESSABLE_ENTITY, "invalid", Some("certificate_id")).await;
         assert!(body["error"]["message"].as_str().unwrap().contains("effective"), "{body}");
@@ -232,7 +219,7 @@ on_both_engines! {
     #[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "0")]
     async fn every_bad_field_is_refused_and_nothing_is_recorded(app) {
         let f = fixture(&app).await;
-        let reg = device(&app, &f).await;
+        let reg = phone(&app, "com.example.im", &f.app_id, &f.app_key).await;
         let good = json!({"certificate_id": f.certificate_id, "reg_ids": [reg], "description": "x"});
         let cases: Vec<(&str, Value, &str)> = vec![
             ("certificate_id", json!(null), "certificate_id"),
@@ -273,7 +260,7 @@ on_both_engines! {
     #[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "0")]
     async fn warnings_name_what_xiaomi_penalises(app) {
         let f = fixture(&app).await;
-        let reg = device(&app, &f).await;
+        let reg = phone(&app, "com.example.im", &f.app_id, &f.app_key).await;
         let result = ok(app.post(PUSH, json!({"certificate_id": f.certificate_id, "reg_ids": [reg], "title": "测试", "description": "x"})).await).await;
         assert_eq!(result["warnings"], json!(["looks_like_test"]));
         // The certificate's channel is used when the push names none.

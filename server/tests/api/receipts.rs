@@ -7,7 +7,9 @@ use serde_json::{Value, json};
 
 use crate::offline::{login, ok, text_msg, v4};
 use crate::on_both_engines;
-use crate::support::{ImFixture, TestApp, assert_error, im_fixture};
+use crate::support::{
+    ImFixture, TestApp, assert_error, audit_actions, im_fixture, path_segment, phone,
+};
 
 const RECORDS: &str = "/api/v1/apps/1400000001/push-records";
 
@@ -66,46 +68,12 @@ fn receipt(kind: i64, targets: &str, bar: &str) -> Value {
            "timestamp": server::unix_now() * 1000})
 }
 
-async fn phone(app: &TestApp, f: &ImFixture) -> String {
-    let d: Value = app
-        .post(
-            "/sandbox/mipush/devices",
-            json!({"package_name": "com.example.im", "app_id": f.app_id, "app_key": f.app_key}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    d["reg_id"].as_str().unwrap().to_owned()
-}
-
-async fn audit_actions(app: &TestApp) -> Vec<String> {
-    let page: Value = app
-        .get("/api/v1/audit?limit=200")
-        .await
-        .json()
-        .await
-        .unwrap();
-    page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 /// The sandbox posts what it queued now, as it would within a second. (Its own timer may have
 /// posted some of it already: what counts is what is left.)
 async fn flush(app: &TestApp) -> Value {
     let res = app.post("/sandbox/mipush/receipts/flush", json!({})).await;
     assert_eq!(res.status(), StatusCode::OK);
     res.json().await.unwrap()
-}
-
-fn encode(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes())
-        .collect::<String>()
-        .replace('+', "%20")
 }
 
 on_both_engines! {
@@ -118,11 +86,11 @@ on_both_engines! {
         assert!(detail["record"]["delivered_at"].as_i64().is_some(), "{detail}");
         assert_eq!(detail["receipts"][0]["bar_status"], "Enable");
         // The user taps the notification on the phone.
-        let tap = format!("/sandbox/mipush/devices/{}/notifications/{message_id}/click", encode(&f.reg_ids[0]));
+        let tap = format!("/sandbox/mipush/devices/{}/notifications/{message_id}/click", path_segment(&f.reg_ids[0]));
         assert_eq!(app.post(&tap, json!({})).await.status(), StatusCode::NO_CONTENT);
         assert_eq!(flush(&app).await["pending"], 0);
         assert!(record(&app, id).await["record"]["clicked_at"].as_i64().is_some());
-        let unknown = format!("/sandbox/mipush/devices/{}/notifications/sdm00000000000000000XX/click", encode(&f.reg_ids[0]));
+        let unknown = format!("/sandbox/mipush/devices/{}/notifications/sdm00000000000000000XX/click", path_segment(&f.reg_ids[0]));
         assert_eq!(app.post(&unknown, json!({})).await.status(), StatusCode::NOT_FOUND);
         assert_eq!(flush(&app).await["pending"], 0);
     }
@@ -131,11 +99,11 @@ on_both_engines! {
     async fn a_muted_phone_and_an_uninstalled_app_come_back_as_receipts_32_and_16(app) {
         let f = im_fixture(&app, 3, Some("im_message")).await;
         let (muted, gone) = (&f.reg_ids[1], &f.reg_ids[2]);
-        let res = app.put(&format!("/sandbox/mipush/devices/{}", encode(muted)), json!({"notifications_enabled": false})).await;
+        let res = app.put(&format!("/sandbox/mipush/devices/{}", path_segment(muted)), json!({"notifications_enabled": false})).await;
         assert_eq!(res.status(), StatusCode::NO_CONTENT);
-        let bad = app.put(&format!("/sandbox/mipush/devices/{}", encode(muted)), json!({"notifications": "off"})).await;
+        let bad = app.put(&format!("/sandbox/mipush/devices/{}", path_segment(muted)), json!({"notifications": "off"})).await;
         assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
-        let res = app.client.delete(app.url(&format!("/sandbox/mipush/devices/{}", encode(gone)))).send().await.unwrap();
+        let res = app.client.delete(app.url(&format!("/sandbox/mipush/devices/{}", path_segment(gone)))).send().await.unwrap();
         assert!(res.status().is_success());
         let res = app.post("/api/v1/apps/1400000001/test-push",
             json!({"certificate_id": f.certificate_id, "reg_ids": f.reg_ids, "description": "to three"})).await;
@@ -153,7 +121,7 @@ on_both_engines! {
         assert_eq!(gone_record["record"]["receipt_failure"]["type"], 16, "{gone_record}");
         assert!(audit_actions(&app).await.contains(&"token_retired".to_owned()));
         // The muted phone shows nothing.
-        let shade: Value = app.get(&format!("/sandbox/mipush/devices/{}/notifications", encode(muted))).await.json().await.unwrap();
+        let shade: Value = app.get(&format!("/sandbox/mipush/devices/{}/notifications", path_segment(muted))).await.json().await.unwrap();
         assert_eq!(shade, json!([]));
     }
 
@@ -290,7 +258,7 @@ on_both_engines! {
     #[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "0", "PUSHDESK_PUBLIC_URL" = "self")]
     async fn a_notifications_off_receipt_marks_the_device_and_pushes_go_on(app) {
         let f = im_fixture(&app, 0, Some("im_message")).await;
-        let reg = phone(&app, &f).await;
+        let reg = phone(&app, "com.example.im", &f.app_id, &f.app_key).await;
         ok(&v4(&app, &f, "im_open_login_svc/multiaccount_import", json!({"Accounts": ["alice", "bob"]})).await);
         let session = login(&app, &f, "alice", &reg).await;
         let (id, message_id) = test_push(&app, &f, &reg).await;

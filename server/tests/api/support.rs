@@ -453,18 +453,12 @@ pub async fn im_fixture(app: &TestApp, devices: usize, channel_id: Option<&str>)
         .unwrap();
     assert_eq!(cert["check"]["state"], "passed", "{cert}");
     let mut reg_ids = Vec::new();
+    let (app_id, app_key) = (
+        sb["app_id"].as_str().unwrap(),
+        sb["app_key"].as_str().unwrap(),
+    );
     for _ in 0..devices {
-        let d: Value = app
-            .post(
-                "/sandbox/mipush/devices",
-                json!({"package_name": "com.example.im",
-                "app_id": sb["app_id"], "app_key": sb["app_key"]}),
-            )
-            .await
-            .json()
-            .await
-            .unwrap();
-        reg_ids.push(d["reg_id"].as_str().unwrap().to_owned());
+        reg_ids.push(phone(app, "com.example.im", app_id, app_key).await);
     }
     let key: Value = app
         .post("/api/v1/apps/1400000001/secret-key/reveal", json!({}))
@@ -480,4 +474,37 @@ pub async fn im_fixture(app: &TestApp, devices: usize, channel_id: Option<&str>)
         app_key: sb["app_key"].as_str().unwrap().to_owned(),
         app_secret: sb["app_secret"].as_str().unwrap().to_owned(),
     }
+}
+
+/// A sandbox phone with the app of `package_name` installed (`registerPush`): its regId.
+pub async fn phone(app: &TestApp, package_name: &str, app_id: &str, app_key: &str) -> String {
+    let res = app
+        .post(
+            "/sandbox/mipush/devices",
+            json!({"package_name": package_name, "app_id": app_id, "app_key": app_key}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let v: Value = res.json().await.unwrap();
+    v["reg_id"].as_str().unwrap().to_owned()
+}
+
+/// A regId (or any value) as a path segment.
+pub fn path_segment(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}
+
+/// The actions of the newest 200 audit events.
+pub async fn audit_actions(app: &TestApp) -> Vec<String> {
+    let res = app.get("/api/v1/audit?limit=200").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page: Value = res.json().await.unwrap();
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect()
 }
