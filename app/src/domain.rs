@@ -12,7 +12,8 @@ mod views;
 
 pub use certificate::{
     CertificateDraft, CertificateInput, CertificateSettings, CertificateStatus, CheckState,
-    ClickAction, ServiceAccount, Vendor, VendorSecret, XiaomiRegion, field,
+    ClickAction, MessageClass, ServiceAccount, Vendor, VendorSecret, XiaomiRegion, beijing_day,
+    field,
 };
 pub use diagnosis::{
     DIAGNOSE_MESSAGES, DIAGNOSE_WINDOW, DeviceView, DiagnoseQuery, Diagnosis, DiagnosisCheck,
@@ -31,9 +32,9 @@ pub use push::{
 pub use role::Role;
 pub use time::{days_from_civil, format_unix, parse_time};
 pub use views::{
-    AppDetail, AppSummary, AuditEntry, CertificateCheck, CertificateList, CertificateView,
-    CreatedToken, GeneratedUserSig, Localized, NewApp, OutcomeCounts, PhoneSession,
-    PushRecordDetail, PushRecordPage, PushRecordView, PushStats, ReceiptFailure, ReceiptView,
-    SandboxAppView, SandboxDeviceView, SandboxSendResult, ShadeItem, TestPushResult, TokenView,
-    UserView, VendorStatus,
+    AppDetail, AppSummary, AuditEntry, CertificateCheck, CertificateFunnel, CertificateList,
+    CertificateView, CreatedToken, Funnel, GeneratedUserSig, Localized, Loss, LossStage, NewApp,
+    OutcomeCounts, PhoneSession, PushRecordDetail, PushRecordPage, PushRecordView, PushStats,
+    QuotaNote, ReceiptFailure, ReceiptView, SandboxAppView, SandboxDeviceView, SandboxSendResult,
+    ShadeItem, TestPushResult, TokenView, UserView, VendorStatus,
 };

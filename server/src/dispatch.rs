@@ -18,7 +18,9 @@ mod vendor;
 
 use std::sync::Arc;
 
-use app::domain::{CertificateSettings, PushKind, PushOutcome, SkipReason, Vendor, msg_key};
+use app::domain::{
+    CertificateSettings, PushKind, PushOutcome, SkipReason, Vendor, beijing_day, msg_key,
+};
 use futures_util::{StreamExt, stream};
 use sqlx::AnyPool;
 use tokio::sync::Notify;
@@ -34,6 +36,7 @@ use crate::store::certificates::{self as certs, VersionRow, serving};
 use crate::store::device_tokens;
 use crate::store::outbox::{self, Claimed};
 use crate::store::push::{self as records, NewRecord};
+use crate::store::quota;
 
 /// Outbox rows one round claims: two vendor calls' worth, so that several instances share a
 /// backlog and a round ends well within its lease.
@@ -142,6 +145,11 @@ impl Dispatcher {
         Some(format!("{base}/receipts/mipush/{certificate_id}/{tag}"))
     }
 
+    /// Whether pushes ask the vendor for receipts (a public URL is configured).
+    pub fn receipts_enabled(&self) -> bool {
+        self.public_url.is_some()
+    }
+
     /// Whether `tag` is the one [`Self::receipts_url`] gives `certificate_id`.
     pub fn receipt_tag_is_valid(&self, certificate_id: i64, tag: &str) -> bool {
         self.secrets.verify_mac(&receipt_scope(certificate_id), tag)
@@ -195,7 +203,7 @@ impl Dispatcher {
             let (request_id, record_ids) = {
                 let mut tx = self.db.begin().await?;
                 let written = self
-                    .record(&mut tx, push, vendor, mine, &call, &answer, 1)
+                    .record(&mut tx, push, creds, mine, &call, &answer, 1)
                     .await?;
                 tx.commit().await?;
                 written
@@ -211,14 +219,15 @@ impl Dispatcher {
         Ok(reports)
     }
 
-    /// Writes one call's records and retires the regIds the vendor no longer knows, so whoever
-    /// reads one sees the other. Returns the request's id and the records' ids.
+    /// Writes one call's records, counts the accepted ones in the quota ledger and retires the
+    /// regIds the vendor no longer knows, so whoever reads one sees the others. Returns the
+    /// request's id and the records' ids.
     #[allow(clippy::too_many_arguments)]
     async fn record(
         &self,
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
         push: &Push<'_>,
-        vendor: Vendor,
+        creds: &Credentials,
         targets: &[Target],
         call: &Call,
         answer: &Answer,
@@ -262,6 +271,16 @@ impl Dispatcher {
             })
             .collect();
         let record_ids = records::insert_records(tx, &rows, now).await?;
+        let accepted: Vec<&str> = rows
+            .iter()
+            .filter(|r| r.outcome == PushOutcome::Accepted)
+            .map(|r| r.reg_id)
+            .collect();
+        let class = creds
+            .settings
+            .message_class(push.content.channel_id.as_deref());
+        quota::count(tx, push.certificate_id, &accepted, class, beijing_day(now)).await?;
+        let vendor = creds.settings.vendor;
         let gone: Vec<String> = targets
             .iter()
             .filter(|t| answer.is_gone(&t.reg_id))
@@ -414,7 +433,7 @@ impl Dispatcher {
             let due = |secs: i64| self.clock.now() + secs;
             match next {
                 Next::Record => {
-                    self.record(&mut tx, &push, vendor, mine, &call, &answer, attempt)
+                    self.record(&mut tx, &push, &creds, mine, &call, &answer, attempt)
                         .await?;
                     outbox::mark_done(&mut *tx, &ids(rows)).await?;
                 }
@@ -423,7 +442,7 @@ impl Dispatcher {
                         .await?;
                 }
                 Next::RecordFailure { again_after_secs } => {
-                    self.record(&mut tx, &push, vendor, mine, &call, &answer, attempt)
+                    self.record(&mut tx, &push, &creds, mine, &call, &answer, attempt)
                         .await?;
                     match again_after_secs {
                         Some(after) => {

@@ -11,6 +11,7 @@ pub mod messages;
 mod migrations;
 pub mod outbox;
 pub mod push;
+pub mod quota;
 pub mod receipts;
 pub mod sandbox;
 pub mod sessions;

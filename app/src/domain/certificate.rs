@@ -85,6 +85,7 @@ impl Vendor {
                 APP_SECRET,
                 REGION,
                 CHANNEL_ID,
+                PUBLIC_CHANNELS,
                 CLICK_ACTION,
             ],
             Self::Huawei => &[PACKAGE_NAME, APP_ID, APP_SECRET, BADGE_CLASS, CLICK_ACTION],
@@ -137,6 +138,7 @@ pub mod field {
     pub const CLIENT_SECRET: &str = "client_secret";
     pub const REGION: &str = "region";
     pub const CHANNEL_ID: &str = "channel_id";
+    pub const PUBLIC_CHANNELS: &str = "public_channels";
     pub const BADGE_CLASS: &str = "badge_class";
     pub const CLICK_ACTION: &str = "click_action";
     pub const CLICK_URL: &str = "click_url";
@@ -307,7 +309,38 @@ fn parse_vendor_token(f: &str, raw: &str) -> Result<String, AppError> {
 
 /// A notification channel id (Xiaomi 通知类别 ChannelID, OPPO ChannelID).
 pub fn parse_channel_id(raw: &str) -> Result<String, AppError> {
-    let f = field::CHANNEL_ID;
+    channel_in(field::CHANNEL_ID, raw)
+}
+
+/// At most this many channels are listed as 公信.
+pub const MAX_PUBLIC_CHANNELS: usize = 20;
+
+/// 公信通道: the certificate's channels Xiaomi approved as 公信 (public), separated by commas,
+/// spaces or new lines; the other channels are taken as 私信 (private).
+pub fn parse_public_channels(raw: &str) -> Result<Vec<String>, AppError> {
+    let f = field::PUBLIC_CHANNELS;
+    let mut out: Vec<String> = Vec::new();
+    for c in raw
+        .split(|ch: char| ch == ',' || ch == '，' || ch.is_whitespace())
+        .filter(|c| !c.is_empty())
+    {
+        let c = channel_in(f, c)?;
+        if !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    if out.len() > MAX_PUBLIC_CHANNELS {
+        return Err(AppError::invalid(
+            f,
+            Rule::TooMany {
+                max: MAX_PUBLIC_CHANNELS,
+            },
+        ));
+    }
+    Ok(out)
+}
+
+fn channel_in(f: &'static str, raw: &str) -> Result<String, AppError> {
     let s = present(Some(raw)).ok_or_else(|| AppError::invalid(f, Rule::Required))?;
     if !s
         .bytes()
@@ -480,6 +513,7 @@ pub struct CertificateDraft {
     pub client_secret: Option<String>,
     pub region: Option<String>,
     pub channel_id: Option<String>,
+    pub public_channels: Option<String>,
     pub badge_class: Option<String>,
     pub click_action: Option<String>,
     pub click_url: Option<String>,
@@ -503,6 +537,9 @@ pub struct CertificateSettings {
     pub region: Option<XiaomiRegion>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
+    /// Channels Xiaomi approved as 公信 (capped per device and day); other channels are 私信.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub public_channels: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub badge_class: Option<String>,
     #[serde(flatten)]
@@ -523,6 +560,59 @@ impl CertificateSettings {
         };
         key.clone().unwrap_or_default()
     }
+
+    /// The class Xiaomi counts a push on `channel` in (the certificate's ChannelID when the
+    /// push names none): no channel is the default class, a listed 公信 channel is public, any
+    /// other channel is taken as an approved 私信 one (docs/mipush-server-api.md §5.3).
+    pub fn message_class(&self, channel: Option<&str>) -> MessageClass {
+        match channel.or(self.channel_id.as_deref()) {
+            None => MessageClass::Default,
+            Some(c) if self.public_channels.iter().any(|p| p == c) => MessageClass::Public,
+            Some(_) => MessageClass::Private,
+        }
+    }
+}
+
+/// Xiaomi's message classes since 2023, by the channel a push is sent on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageClass {
+    /// No channel (or one never approved): 1 notification per device and day.
+    Default,
+    /// 公信: 5 per device and day.
+    Public,
+    /// 私信: IM and personal messages, unlimited.
+    Private,
+}
+
+impl MessageClass {
+    pub const ALL: [MessageClass; 3] = [Self::Default, Self::Public, Self::Private];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Default => "default",
+            Self::Public => "public",
+            Self::Private => "private",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == raw)
+    }
+
+    /// Notifications Xiaomi delivers per device, app and day in this class; `None`: no cap.
+    pub fn daily_cap(self) -> Option<i64> {
+        match self {
+            Self::Default => Some(1),
+            Self::Public => Some(5),
+            Self::Private => None,
+        }
+    }
+}
+
+/// The quota's day: Xiaomi counts by the calendar day in Beijing (UTC+8).
+pub fn beijing_day(unix_secs: i64) -> i64 {
+    (unix_secs + 8 * 3600).div_euclid(86_400)
 }
 
 /// A checked certificate. `secret` is `None` when an edit keeps the stored one.
@@ -558,6 +648,7 @@ impl CertificateDraft {
             client_id: s.client_id.clone(),
             region: s.region.map(|r| r.as_str().into()),
             channel_id: s.channel_id.clone(),
+            public_channels: (!s.public_channels.is_empty()).then(|| s.public_channels.join(", ")),
             badge_class: s.badge_class.clone(),
             click_action: s.click.as_ref().map(|c| c.kind().into()),
             click_url,
@@ -592,6 +683,7 @@ impl CertificateDraft {
             field::CLIENT_SECRET => &self.client_secret,
             field::REGION => &self.region,
             field::CHANNEL_ID => &self.channel_id,
+            field::PUBLIC_CHANNELS => &self.public_channels,
             field::BADGE_CLASS => &self.badge_class,
             field::CLICK_ACTION => &self.click_action,
             field::CLICK_URL => &self.click_url,
@@ -613,6 +705,7 @@ impl CertificateDraft {
             field::CLIENT_SECRET => &mut self.client_secret,
             field::REGION => &mut self.region,
             field::CHANNEL_ID => &mut self.channel_id,
+            field::PUBLIC_CHANNELS => &mut self.public_channels,
             field::BADGE_CLASS => &mut self.badge_class,
             field::CLICK_ACTION => &mut self.click_action,
             field::CLICK_URL => &mut self.click_url,
@@ -635,6 +728,7 @@ impl CertificateDraft {
             client_id: None,
             region: None,
             channel_id: None,
+            public_channels: Vec::new(),
             badge_class: None,
             click: None,
             project_id: None,
@@ -662,6 +756,7 @@ impl CertificateDraft {
                         _ => Some(parse_channel_id(v(name))?),
                     };
                 }
+                field::PUBLIC_CHANNELS => s.public_channels = parse_public_channels(v(name))?,
                 field::BADGE_CLASS => {
                     s.badge_class = present(Some(v(name))).map(parse_badge_class).transpose()?;
                 }
@@ -1051,5 +1146,32 @@ mod tests {
     fn secrets_never_show_in_debug() {
         let input = xiaomi().parse(false).unwrap();
         assert!(!format!("{input:?}").contains("Zm9vYmFy"));
+    }
+
+    #[test]
+    fn a_push_falls_in_the_class_of_its_channel() {
+        let mut d = CertificateDraft::valid_sample(Vendor::Xiaomi);
+        d.channel_id = None;
+        d.public_channels = Some("news，promo news".into());
+        let s = d.parse(false).unwrap().settings;
+        assert_eq!(s.public_channels, ["news", "promo"]);
+        assert_eq!(s.message_class(None), MessageClass::Default);
+        assert_eq!(s.message_class(Some("news")), MessageClass::Public);
+        assert_eq!(s.message_class(Some("im")), MessageClass::Private);
+        assert_eq!(MessageClass::Default.daily_cap(), Some(1));
+        assert_eq!(MessageClass::Private.daily_cap(), None);
+        d.public_channels = Some("a b!".into());
+        assert_eq!(
+            d.parse(false).unwrap_err().field(),
+            Some(field::PUBLIC_CHANNELS)
+        );
+    }
+
+    #[test]
+    fn the_quota_day_turns_at_midnight_in_beijing() {
+        // 2026-12-03 15:59:59 UTC is 23:59:59 in Beijing; a second later the next day begins.
+        let before = 1_796_313_599;
+        assert_eq!(beijing_day(before) + 1, beijing_day(before + 1));
+        assert_eq!(beijing_day(0), 0);
     }
 }

@@ -331,6 +331,10 @@ pub enum PushWarning {
     LooksLikeTest,
     /// No channel: the default class, at most 1 message per device per day.
     NoChannel,
+    /// This push used a target's last notification of the day in its class (the quota ledger).
+    QuotaReached,
+    /// A target had already used up its class's daily quota before this push.
+    OverQuota,
 }
 
 impl PushWarning {
@@ -338,6 +342,8 @@ impl PushWarning {
         match self {
             Self::LooksLikeTest => "push.warn_test",
             Self::NoChannel => "push.warn_no_channel",
+            Self::QuotaReached => "push.warn_quota_reached",
+            Self::OverQuota => "push.warn_over_quota",
         }
     }
 }
@@ -487,6 +493,19 @@ impl SkipReason {
     pub fn parse(raw: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|r| r.as_str() == raw)
     }
+
+    /// Why nothing was pushed and what to do, in both languages (the 排查 page's texts).
+    pub fn explained(self) -> (super::Localized, Option<super::Localized>) {
+        use crate::i18n::{Locale, tr};
+        let both = |key: &str| super::Localized {
+            zh: tr(Locale::Zh, key),
+            en: tr(Locale::En, key),
+        };
+        let why = both(&format!("diag.why.{}", self.as_str()));
+        let fix_key = format!("diag.fix.{}", self.as_str());
+        let fix = both(&fix_key);
+        (why, (fix.en != fix_key).then_some(fix))
+    }
 }
 
 /// What the records can be filtered by, from the vendor's receipts.
@@ -614,6 +633,21 @@ mod tests {
 
     fn field(e: AppError) -> String {
         e.field().unwrap_or_default().to_owned()
+    }
+
+    #[test]
+    fn every_skip_reason_is_explained_in_both_languages() {
+        for reason in SkipReason::ALL {
+            let (why, fix) = reason.explained();
+            assert!(
+                !why.zh.starts_with("diag.") && !why.en.starts_with("diag."),
+                "{reason:?}"
+            );
+            if let Some(fix) = fix {
+                assert!(!fix.zh.starts_with("diag."), "{reason:?}");
+            }
+        }
+        assert!(SkipReason::NoToken.explained().1.is_some());
     }
 
     #[test]

@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    CertificateSettings, CertificateStatus, CheckState, Platform, PushOutcome, PushWarning, Role,
-    Sdkappid,
+    CertificateSettings, CertificateStatus, CheckState, MessageClass, Platform, PushOutcome,
+    PushWarning, Role, Sdkappid,
 };
 use crate::i18n::Locale;
 
@@ -156,8 +156,21 @@ pub struct CertificateView {
     pub sending_supported: bool,
     /// While this version is pending or invalid, whether an earlier one still serves.
     pub previous_version_serving: bool,
+    /// The daily cap its pushes fall under when they name no channel of their own, and how
+    /// many devices reached it today; `None` when that is 私信 (no cap) or pushdesk does not
+    /// send through the vendor.
+    pub quota: Option<QuotaNote>,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+/// A certificate's standing in the quota ledger (Xiaomi's per-device daily caps).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotaNote {
+    pub class: MessageClass,
+    pub daily_cap: i64,
+    /// Devices that used up the cap on the current Beijing day.
+    pub devices_at_cap: i64,
 }
 
 /// An app's certificates, with the server's clock for the countdowns.
@@ -291,12 +304,94 @@ pub struct VendorStatus {
     pub data: String,
 }
 
-/// Pushes over time by outcome: `buckets` of `bucket_secs` from `start`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Pushes over time by outcome (`buckets` of `bucket_secs` from `start`), and how far they got:
+/// the reach funnel for the whole window, per bucket and per certificate, and what was lost where.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PushStats {
     pub start: i64,
     pub bucket_secs: i64,
     pub buckets: Vec<OutcomeCounts>,
+    /// The funnel of the pushes made in each bucket, in the order of `buckets`.
+    pub reach: Vec<Funnel>,
+    pub funnel: Funnel,
+    /// Busiest certificate first; pushes skipped before a certificate was known have none.
+    pub by_certificate: Vec<CertificateFunnel>,
+    /// Why pushes went no further, most frequent first.
+    pub losses: Vec<Loss>,
+    /// Whether receipts are asked for (a public URL is configured); without them nothing is
+    /// ever counted as delivered or clicked.
+    pub receipts: bool,
+}
+
+/// Pushes to devices → accepted by the vendor → delivered to the shade → tapped (by receipts).
+/// Each rate is of the step before (0–1), `None` when that step is empty.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Funnel {
+    pub pushes: i64,
+    pub accepted: i64,
+    pub delivered: i64,
+    pub clicked: i64,
+    pub accepted_rate: Option<f64>,
+    pub delivered_rate: Option<f64>,
+    pub clicked_rate: Option<f64>,
+}
+
+impl Funnel {
+    pub fn new(pushes: i64, accepted: i64, delivered: i64, clicked: i64) -> Self {
+        let rate = |part: i64, whole: i64| {
+            (whole > 0).then(|| (part as f64 / whole as f64 * 10_000.0).round() / 10_000.0)
+        };
+        Self {
+            pushes,
+            accepted,
+            delivered,
+            clicked,
+            accepted_rate: rate(accepted, pushes),
+            delivered_rate: rate(delivered, accepted),
+            clicked_rate: rate(clicked, delivered),
+        }
+    }
+
+    /// This funnel and `other`'s counts together, rates recomputed.
+    pub fn plus(&self, other: &Funnel) -> Self {
+        Self::new(
+            self.pushes + other.pushes,
+            self.accepted + other.accepted,
+            self.delivered + other.delivered,
+            self.clicked + other.clicked,
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CertificateFunnel {
+    pub certificate_id: Option<i64>,
+    /// The certificate's package name; empty when there is no certificate or it was deleted.
+    pub package_name: String,
+    pub funnel: Funnel,
+}
+
+/// Where in the path a push stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LossStage {
+    /// Never sent (the skip reason).
+    Skipped,
+    /// Refused or failed at the vendor (its result code, or `unreachable`).
+    Vendor,
+    /// Accepted, then dropped on the way to the phone (the receipt's event bit).
+    Receipt,
+}
+
+/// One reason pushes were lost, with how many, what it means and what to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Loss {
+    pub stage: LossStage,
+    /// The skip reason (`no_token`, …), the vendor's code (`21301`, …) or the receipt bit (`128`).
+    pub code: String,
+    pub count: i64,
+    pub meaning: Localized,
+    pub fix: Option<Localized>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,7 +5,9 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::certificates_page::Certificates;
 use crate::api::apps::{GenerateUsersig, RevealSecretKey, SaveLoginPolicy, SavePlatforms, get_app};
 use crate::api::push::load_push_stats;
-use crate::components::{AppHeader, AppTab, ConsoleLayout, FieldMessage, FormMessage, PushChart};
+use crate::components::{
+    AppHeader, AppTab, ConsoleLayout, FieldMessage, FormMessage, PushChart, ReachFunnel,
+};
 use crate::domain::{AppDetail, AppError, Platform, format_unix};
 use crate::i18n::{tr, use_locale};
 
@@ -252,7 +254,7 @@ fn StatsCard() -> impl IntoView {
             </div>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
-                    stats.await.ok().map(|s| view! { <PushChart stats=s/> })
+                    stats.await.ok().map(|s| view! { <PushChart stats=s.clone()/><ReachFunnel stats=s/> })
                 })}
             </Transition>
         </section>

@@ -11,7 +11,7 @@ use crate::api::certificates::{
 use crate::components::{AppHeader, AppTab, ConsoleLayout, FormMessage};
 use crate::domain::{
     AppError, CertificateDraft, CertificateList, CertificateStatus, CertificateView, CheckState,
-    ClickAction, Vendor, XiaomiRegion, field, format_unix,
+    ClickAction, MessageClass, Vendor, XiaomiRegion, field, format_unix,
 };
 use crate::i18n::{Locale, field_label, tr, use_locale};
 
@@ -257,9 +257,24 @@ fn CheckNote(cert: CertificateView) -> impl IntoView {
         }.into_any()),
         CheckState::Passed | CheckState::NotApplicable => None,
     };
+    let quota = cert.quota.map(|q| {
+        let text = t!(
+            if q.class == MessageClass::Public {
+                "cert.quota_public"
+            } else {
+                "cert.quota_default"
+            },
+            locale = l.as_str(),
+            cap = q.daily_cap,
+            devices = q.devices_at_cap
+        )
+        .into_owned();
+        view! { <p class="check quota warning" data-devices-at-cap=q.devices_at_cap>{text}</p> }
+    });
     view! {
         {note}
         {cert.previous_version_serving.then(|| view! { <p class="check serving">{tr(l, "cert.previous_serving")}</p> })}
+        {quota}
     }
 }
 
@@ -535,13 +550,16 @@ fn render_field(f: &'static str, ctx: FieldCtx, l: Locale) -> AnyView {
         field::CLICK_ACTION => click_action_field(ctx, l).into_any(),
         field::SERVICE_ACCOUNT => service_account_field(ctx, l).into_any(),
         _ => {
-            let optional = matches!(f, field::CHANNEL_ID | field::BADGE_CLASS)
-                && ctx.draft.with_untracked(|d| {
-                    d.get("vendor") != Vendor::Oppo.as_str() || f != field::CHANNEL_ID
-                });
+            let optional = matches!(
+                f,
+                field::CHANNEL_ID | field::BADGE_CLASS | field::PUBLIC_CHANNELS
+            ) && ctx.draft.with_untracked(|d| {
+                d.get("vendor") != Vendor::Oppo.as_str() || f != field::CHANNEL_ID
+            });
             let placeholder = match f {
                 field::PACKAGE_NAME => "com.example.im",
                 field::BADGE_CLASS => "com.example.im.MainActivity",
+                field::PUBLIC_CHANNELS => "news, promotion",
                 _ => "",
             };
             view! {

@@ -7,7 +7,7 @@ use app::api::CertificatesBackend;
 use app::domain::{
     AppError, CertificateCheck, CertificateDraft, CertificateId, CertificateList,
     CertificateSettings, CertificateStatus, CertificateView, CheckState, FieldError, Platform,
-    Rule, Sdkappid, UserView, Vendor,
+    QuotaNote, Rule, Sdkappid, UserView, Vendor, beijing_day,
 };
 use async_trait::async_trait;
 
@@ -16,6 +16,7 @@ use super::{Services, db_err, internal, require};
 use crate::crypto::SecretString;
 use crate::store::audit::NewEvent;
 use crate::store::certificates::{self as certs, CertificateRow, NewVersion, VersionRow, serving};
+use crate::store::quota;
 use crate::store::{self, StoreError};
 use crate::vendors::mipush::{AppSecret, build_counters};
 
@@ -57,7 +58,23 @@ impl Services {
             .await?
             .ok_or(AppError::NotFound)?;
         let versions = certs::versions(&self.db, id).await?;
-        self.certificate_view(&cert, &versions, self.clock.now())
+        let view = self.certificate_view(&cert, &versions, self.clock.now())?;
+        self.with_quota(view).await
+    }
+
+    /// The view with its standing in the quota ledger: the class its pushes fall in without a
+    /// channel of their own, that class's daily cap and the devices at it today.
+    async fn with_quota(&self, mut view: CertificateView) -> Result<CertificateView, AppError> {
+        let class = view.settings.message_class(None);
+        if let (true, Some(cap)) = (view.sending_supported, class.daily_cap()) {
+            let day = beijing_day(self.clock.now());
+            view.quota = Some(QuotaNote {
+                class,
+                daily_cap: cap,
+                devices_at_cap: quota::devices_at_cap(&self.db, view.id, class, day, cap).await?,
+            });
+        }
+        Ok(view)
     }
 
     /// Writes "became effective" to the audit log for every version whose time has come; safe
@@ -199,6 +216,7 @@ impl Services {
             effective_at: latest.effective_at,
             check,
             previous_version_serving,
+            quota: None,
             created_at: cert.created_at,
             updated_at: cert.updated_at,
         })
@@ -216,17 +234,16 @@ impl CertificatesBackend for Services {
         let rows = certs::list(&self.db, app.sdkappid).await?;
         let versions = certs::versions_of_app(&self.db, app.sdkappid).await?;
         let now = self.clock.now();
-        let certificates = rows
-            .iter()
-            .map(|cert| {
-                let mine: Vec<VersionRow> = versions
-                    .iter()
-                    .filter(|v| v.certificate_id == cert.id)
-                    .cloned()
-                    .collect();
-                self.certificate_view(cert, &mine, now)
-            })
-            .collect::<Result<_, _>>()?;
+        let mut certificates = Vec::with_capacity(rows.len());
+        for cert in &rows {
+            let mine: Vec<VersionRow> = versions
+                .iter()
+                .filter(|v| v.certificate_id == cert.id)
+                .cloned()
+                .collect();
+            let view = self.certificate_view(cert, &mine, now)?;
+            certificates.push(self.with_quota(view).await?);
+        }
         Ok(CertificateList {
             now,
             android_enabled: Platform::split(&app.platforms).contains(&Platform::Android),

@@ -502,6 +502,70 @@ fn delivery_check(messages: &[MessageTrace]) -> DiagnosisCheck {
     }
 }
 
+/// ⑥ What the vendor's receipts said about the accepted pushes: reached the phone, was tapped,
+/// or was dropped and why.
+fn receipts_check(messages: &[MessageTrace], receipts_enabled: bool) -> DiagnosisCheck {
+    if !receipts_enabled {
+        return check(
+            "receipts",
+            Verdict::None,
+            vec![say("diag.fact.receipts_off", &[])],
+            None,
+        );
+    }
+    let pushes: Vec<&MessagePush> = messages
+        .iter()
+        .flat_map(|m| &m.pushes)
+        .filter(|p| p.record.outcome == PushOutcome::Accepted)
+        .collect();
+    if pushes.is_empty() {
+        let facts = vec![say("diag.fact.nothing_accepted", &[])];
+        return check("receipts", Verdict::None, facts, None);
+    }
+    let facts = pushes
+        .iter()
+        .map(|p| {
+            let r = &p.record;
+            let token = short(&r.reg_id);
+            let id = r.message_id.as_deref().unwrap_or_default();
+            let base = [("token", token.as_str()), ("id", id)];
+            match (&r.receipt_failure, r.clicked_at, r.delivered_at) {
+                (Some(f), _, _) => {
+                    let mut fact = say("diag.fact.receipt_dropped", &base);
+                    fact.zh.push_str(&f.meaning.zh);
+                    fact.en.push(' ');
+                    fact.en.push_str(&f.meaning.en);
+                    fact
+                }
+                (None, Some(at), _) => say(
+                    "diag.fact.receipt_clicked",
+                    &[base[0], base[1], ("at", &time(at))],
+                ),
+                (None, None, Some(at)) => say(
+                    "diag.fact.receipt_delivered",
+                    &[base[0], base[1], ("at", &time(at))],
+                ),
+                (None, None, None) => say("diag.fact.receipt_none", &base),
+            }
+        })
+        .collect();
+    let dropped = pushes
+        .iter()
+        .find_map(|p| p.record.receipt_failure.as_ref());
+    if let Some(failure) = dropped {
+        return check("receipts", Verdict::Fail, facts, Some(failure.fix.clone()));
+    }
+    let reached = pushes
+        .iter()
+        .all(|p| p.record.delivered_at.is_some() || p.record.clicked_at.is_some());
+    let verdict = if reached {
+        Verdict::Pass
+    } else {
+        Verdict::None
+    };
+    check("receipts", verdict, facts, None)
+}
+
 /// The block to paste into a support ticket (Tencent's FAQ asks for these): plain English.
 fn export(
     sdkappid: i64,
@@ -603,6 +667,7 @@ impl DiagnoseBackend for Services {
             login_check(&logins, now),
             messages_check(&messages),
             delivery_check(&messages),
+            receipts_check(&messages, self.dispatcher.receipts_enabled()),
         ];
         let export = export(app.sdkappid, &user, now, &certificates, &devices, &messages);
         Ok(Diagnosis {

@@ -295,16 +295,36 @@ pub async fn request<'e, E: Executor<'e, Database = Any>>(
         .map_err(StoreError::from_sqlx)
 }
 
-/// Counts by time bucket and outcome since `since`: `(bucket index, outcome, count)`.
-pub async fn counts<'e, E: Executor<'e, Database = Any>>(
+/// Pushes since `since` grouped by what the funnel and its losses need: time bucket, certificate,
+/// outcome, skip reason, vendor code and receipt failure, with how many of them were delivered
+/// and clicked. One statement; the groups are few (buckets × certificates × reasons).
+#[derive(Debug, Clone, FromRow)]
+pub struct ReachRow {
+    pub bucket: i64,
+    pub certificate_id: Option<i64>,
+    #[sqlx(try_from = "String")]
+    pub outcome: PushOutcome,
+    /// The skip reason of skipped pushes; empty for the others.
+    pub reason: String,
+    pub vendor_code: Option<i64>,
+    pub receipt_failure: Option<i64>,
+    pub pushes: i64,
+    pub delivered: i64,
+    pub clicked: i64,
+}
+
+pub async fn reach<'e, E: Executor<'e, Database = Any>>(
     db: E,
     sdkappid: i64,
     since: i64,
     bucket_secs: i64,
-) -> StoreResult<Vec<(i64, String, i64)>> {
+) -> StoreResult<Vec<ReachRow>> {
     sqlx::query_as(
-        "SELECT (created_at - $2) / $3 AS bucket, outcome, COUNT(*) FROM push_records \
-         WHERE sdkappid = $1 AND created_at >= $2 GROUP BY bucket, outcome",
+        "SELECT (created_at - $2) / $3 AS bucket, certificate_id, outcome, \
+         CASE WHEN outcome = 'skipped' THEN reason ELSE '' END AS reason, vendor_code, \
+         receipt_failure, COUNT(*) AS pushes, COUNT(delivered_at) AS delivered, \
+         COUNT(clicked_at) AS clicked FROM push_records \
+         WHERE sdkappid = $1 AND created_at >= $2 GROUP BY 1, 2, 3, 4, 5, 6",
     )
     .bind(sdkappid)
     .bind(since)

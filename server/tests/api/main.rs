@@ -13,6 +13,7 @@ mod offline;
 mod outage;
 mod properties;
 mod push;
+mod quota;
 mod receipts;
 mod security;
 mod support;

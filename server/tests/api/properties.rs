@@ -78,7 +78,7 @@ proptest! {
             vendor,
             package_name: a.clone(), app_id: b.clone(), app_key: c.clone(), client_id: d.clone(),
             app_secret: e.clone(), master_secret: f.clone(), client_secret: g.clone(),
-            region: a.clone(), channel_id: b.clone(), badge_class: c.clone(),
+            region: a.clone(), channel_id: b.clone(), public_channels: e.clone(), badge_class: c.clone(),
             click_action: d.clone(), click_url: e.clone(), click_intent: f.clone(),
             service_account: g.clone(),
         };

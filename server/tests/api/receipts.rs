@@ -241,6 +241,13 @@ on_both_engines! {
         assert_eq!(detail["record"]["receipt_failure"]["type"], 16);
         assert!(detail["record"]["receipt_failure"]["fix"]["en"].as_str().unwrap().contains("retired"));
         assert!(audit_actions(&app).await.contains(&"token_retired".to_owned()));
+        // 排查 ⑥ says where it ended.
+        let d: Value = app.get("/api/v1/apps/1400000001/diagnose?user_id=alice").await.json().await.unwrap();
+        let sixth = d["checks"].as_array().unwrap().iter().find(|c| c["id"] == "receipts").unwrap().clone();
+        assert_eq!(sixth["verdict"], "fail", "{sixth}");
+        assert!(sixth["title"]["zh"].as_str().unwrap().starts_with("⑥"));
+        assert!(sixth["facts"][0]["en"].as_str().unwrap().contains("was dropped: The target is invalid"), "{sixth}");
+        assert!(sixth["fix"]["en"].as_str().unwrap().contains("retired"));
 
         // Not pushed again, and the record says why.
         ok(&v4(&app, &f, "openim/sendmsg", text_msg("alice", "second", 2)).await);
@@ -291,5 +298,68 @@ on_both_engines! {
         let (id, _) = test_push(&app, &f, &f.reg_ids[0]).await;
         let request = record(&app, id).await["request"].as_str().unwrap().to_owned();
         assert!(!request.contains("extra.callback"), "{request}");
+        let stats: Value = app.get("/api/v1/apps/1400000001/push-stats").await.json().await.unwrap();
+        assert_eq!(stats["receipts"], false, "the console says receipts are off");
+    }
+
+    #[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "0", "PUSHDESK_PUBLIC_URL" = "self")]
+    async fn the_reach_funnel_counts_what_the_records_show(app) {
+        let f = im_fixture(&app, 3, Some("im_message")).await;
+        let (muted, gone) = (&f.reg_ids[1], &f.reg_ids[2]);
+        app.put(&format!("/sandbox/mipush/devices/{}", path_segment(muted)), json!({"notifications_enabled": false})).await;
+        app.client.delete(app.url(&format!("/sandbox/mipush/devices/{}", path_segment(gone)))).send().await.unwrap();
+        let r: Value = app.post("/api/v1/apps/1400000001/test-push",
+            json!({"certificate_id": f.certificate_id, "reg_ids": f.reg_ids, "description": "to three"})).await.json().await.unwrap();
+        assert_eq!(r["code"], 0, "{r}");
+        let message_id = r["message_id"].as_str().unwrap();
+        let tap = format!("/sandbox/mipush/devices/{}/notifications/{message_id}/click", path_segment(&f.reg_ids[0]));
+        assert_eq!(app.post(&tap, json!({})).await.status(), StatusCode::NO_CONTENT);
+        // A message to a user who never logged in: skipped, for want of a token.
+        for user in ["bob", "carol"] {
+            ok(&v4(&app, &f, "im_open_login_svc/account_import", json!({"UserID": user})).await);
+        }
+        ok(&v4(&app, &f, "openim/sendmsg", text_msg("carol", "hi", 7)).await);
+        app.drain().await;
+        assert_eq!(flush(&app).await["pending"], 0);
+
+        let stats: Value = app.get("/api/v1/apps/1400000001/push-stats?window=24h").await.json().await.unwrap();
+        assert_eq!(stats["receipts"], true);
+        let count = |filter: &'static str| {
+            let app = &app;
+            async move {
+                let page: Value = app.get(&format!("{RECORDS}?limit=200{filter}")).await.json().await.unwrap();
+                page["items"].as_array().unwrap().len() as i64
+            }
+        };
+        let funnel = &stats["funnel"];
+        assert_eq!(funnel["pushes"], count("").await);
+        assert_eq!(funnel["accepted"], count("&outcome=accepted").await);
+        assert_eq!(funnel["delivered"], count("&receipt=delivered").await);
+        assert_eq!(funnel["clicked"], count("&receipt=clicked").await);
+        // The uninstalled phone's regId comes back in the send's bad_regids: not accepted.
+        assert_eq!((&funnel["pushes"], &funnel["accepted"], &funnel["delivered"], &funnel["clicked"]), (&json!(4), &json!(2), &json!(1), &json!(1)), "{stats}");
+        assert_eq!(funnel["accepted_rate"], 0.5);
+        assert_eq!(funnel["delivered_rate"], 0.5);
+        assert_eq!(funnel["clicked_rate"], 1.0);
+        // The hourly funnels add up to the window's.
+        let hourly: i64 = stats["reach"].as_array().unwrap().iter().map(|b| b["pushes"].as_i64().unwrap()).sum();
+        assert_eq!(hourly, 4);
+        let cert = &stats["by_certificate"][0];
+        assert_eq!(cert["certificate_id"], f.certificate_id);
+        assert_eq!(cert["package_name"], "com.example.im");
+        assert_eq!(cert["funnel"]["pushes"], 3);
+        assert_eq!(stats["by_certificate"][1]["certificate_id"], Value::Null, "the skipped push had no device");
+        let mut losses: Vec<(String, String, i64)> = stats["losses"].as_array().unwrap().iter()
+            .map(|l| (l["stage"].as_str().unwrap().to_owned(), l["code"].as_str().unwrap().to_owned(), l["count"].as_i64().unwrap()))
+            .collect();
+        losses.sort();
+        assert_eq!(losses, [
+            ("receipt".to_owned(), "32".to_owned(), 1),
+            ("skipped".to_owned(), "no_token".to_owned(), 1),
+            ("vendor".to_owned(), "bad_regid".to_owned(), 1),
+        ], "{stats}");
+        let off = stats["losses"].as_array().unwrap().iter().find(|l| l["code"] == "32").unwrap();
+        assert!(off["meaning"]["zh"].as_str().unwrap().contains("通知"), "{off}");
+        assert!(off["fix"]["en"].as_str().is_some());
     }
 }

@@ -712,6 +712,18 @@ async fn a_test_push_from_the_console_reaches_the_sandbox_phone_and_is_recorded(
             .contains("已点击")
     );
 
+    // 基础配置: the reach funnel draws the same push, pushed → accepted → delivered → clicked.
+    b.goto(&format!("{base}/apps/1400000001")).await;
+    b.wait_hydrated().await;
+    b.wait_for("#reach-funnel li[data-step=clicked][data-count='1']")
+        .await;
+    for step in ["pushes", "accepted", "delivered"] {
+        let bar = format!("#reach-funnel li[data-step={step}] .funnel-count");
+        assert_eq!(b.text(&bar).await, "1", "{step}");
+    }
+    assert!(b.text("#reach-funnel").await.contains("送达率"));
+    assert!(b.find("#receipts-off").await.is_none(), "receipts are on");
+
     // The AppSecret reset on Xiaomi's side: the answer says what is wrong and what to do.
     let sandbox_apps: serde_json::Value = api
         .get(format!("{base}/sandbox/mipush/apps"))

@@ -677,8 +677,8 @@ impl ErrorCode {
                 "Send at most 10 extra key/value pairs, each key and value at most 1024 characters.",
             ),
             Self::DailyQuotaExceeded => (
-                "该消息类别的当日配额已用完：请在小米推送运营平台申请私信/公信通道。",
-                "The daily quota of this message class is used up: apply for 私信 (private) or 公信 (public) channels on Xiaomi's push operations platform.",
+                "该设备在此消息类别的当日配额已用完（无通道每天 1 条，公信 5 条）：在小米推送运营平台把 IM 消息的通道登记为私信，并把该通道设为证书的 ChannelID。",
+                "The device's daily quota in this message class is used up (1 a day without a channel, 5 on a 公信 channel): register an IM channel as 私信 (private) on Xiaomi's push operations platform and set it as the certificate's ChannelID.",
             ),
             Self::TooManyTargets => (
                 "每次请求最多携带 1000 个 regId，请分批发送。",
