@@ -44,6 +44,26 @@ impl Sandbox {
         }
     }
 
+    /// The user taps notification `message_id` in the shade of phone `reg_id`: a click receipt
+    /// is queued if the push asked for one. Not found unless the notification is on show.
+    pub async fn tap(&self, reg_id: &str, message_id: &str) -> Result<(), AppError> {
+        let shown = store::notifications(&self.db, reg_id)
+            .await?
+            .into_iter()
+            .any(|n| n.message_id == message_id);
+        let message = match store::device(&self.db, reg_id).await? {
+            Some(d) if shown => store::message(&self.db, &d.app_id, message_id).await?,
+            _ => None,
+        };
+        let message = message.ok_or(AppError::NotFound)?;
+        // The extras as the send stored them: where its receipts go.
+        let extras: Vec<(String, String)> =
+            serde_json::from_str(&message.extras).unwrap_or_default();
+        self.receipts
+            .clicked(message_id, &extras, reg_id, crate::unix_now() * 1000);
+        Ok(())
+    }
+
     /// Posts queued receipts about once a second, as Xiaomi does; `POST /receipts/flush` does it
     /// at once.
     pub fn spawn_receipt_sender(&self) {

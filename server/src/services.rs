@@ -32,6 +32,7 @@ use crate::crypto::SecretBox;
 use crate::dispatch::{DispatchError, Dispatcher, Vendors};
 use crate::metrics::Metrics;
 use crate::passwords::Passwords;
+use crate::sandbox::Sandbox;
 use crate::store::StoreError;
 use crate::store::users::UserRow;
 use crate::throttle::Throttle;
@@ -45,7 +46,8 @@ pub struct Services {
     /// Once true, stays true: the owner exists and the setup page is gone for good.
     set_up: AtomicBool,
     mipush: MiPushClient,
-    sandbox_enabled: bool,
+    /// This server's MiPush stand-in, when it runs one: the console's phones live there.
+    sandbox: Option<Sandbox>,
     /// From saving a certificate to its being effective (the seed's "within 10 minutes").
     activation_delay: Duration,
     clock: Clock,
@@ -65,7 +67,7 @@ pub struct ServiceParts {
     pub secrets: Arc<SecretBox>,
     pub passwords: Passwords,
     pub mipush: MiPushClient,
-    pub sandbox_enabled: bool,
+    pub sandbox: Option<Sandbox>,
     pub activation_delay: Duration,
     /// Whether the database is PostgreSQL (the outbox claims rows differently there).
     pub postgres: bool,
@@ -81,7 +83,7 @@ impl Services {
             secrets,
             passwords,
             mipush,
-            sandbox_enabled,
+            sandbox,
             activation_delay,
             postgres,
             clock,
@@ -112,7 +114,7 @@ impl Services {
             throttle: Throttle::default(),
             set_up: AtomicBool::new(false),
             mipush,
-            sandbox_enabled,
+            sandbox,
             activation_delay,
         }
     }
@@ -131,6 +133,11 @@ impl Services {
     /// The push pipeline; the outbox worker runs its rounds (see [`crate::startup`]).
     pub fn dispatcher(&self) -> Arc<Dispatcher> {
         self.dispatcher.clone()
+    }
+
+    /// The MiPush sandbox this server runs, if it does (its routes are mounted with it).
+    pub fn sandbox(&self) -> Option<&Sandbox> {
+        self.sandbox.as_ref()
     }
 
     pub fn clock(&self) -> &Clock {

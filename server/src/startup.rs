@@ -57,7 +57,7 @@ pub async fn services(
             secrets,
             passwords: Passwords::new(hashing),
             mipush,
-            sandbox_enabled: settings.sandbox,
+            sandbox: settings.sandbox.then(|| Sandbox::new(db.pool.clone())),
             activation_delay: settings.cert_activation_delay,
             postgres: settings.database.url.starts_with("postgres"),
             clock,
@@ -84,12 +84,12 @@ impl Application {
         if settings.outbox_worker {
             spawn_outbox_worker(services.dispatcher(), worker_name(listener.local_addr()?));
         }
+        let sandbox = services.sandbox().cloned();
         let state = AppState {
             leptos: settings.leptos.clone(),
             services,
             db: db.clone(),
         };
-        let sandbox = settings.sandbox.then(|| Sandbox::new(db.pool.clone()));
         if let Some(sandbox) = &sandbox {
             sandbox.spawn_receipt_sender();
         }

@@ -204,6 +204,12 @@ pub trait PhoneBackend: Send + Sync {
         user_id: &str,
     ) -> Result<PhoneSession, AppError>;
     async fn phone_shade(&self, by: &UserView, reg_id: &str) -> Result<Vec<ShadeItem>, AppError>;
+    async fn phone_tap(
+        &self,
+        by: &UserView,
+        reg_id: &str,
+        message_id: &str,
+    ) -> Result<(), AppError>;
     async fn phone_logout(&self, session: &str) -> Result<(), AppError>;
 }
 

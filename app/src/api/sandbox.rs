@@ -65,6 +65,15 @@ pub async fn phone_shade(reg_id: String) -> Result<Vec<ShadeItem>, AppError> {
     super::as_user(|backend, user| async move { backend.phone_shade(&user, &reg_id).await }).await
 }
 
+/// The phone's user taps a notification in its shade.
+#[server(prefix = "/fn", endpoint = "phone_tap")]
+pub async fn phone_tap(reg_id: String, message_id: String) -> Result<(), AppError> {
+    super::as_user(
+        |backend, user| async move { backend.phone_tap(&user, &reg_id, &message_id).await },
+    )
+    .await
+}
+
 /// The phone's user logs out: its regId gets no push afterwards.
 #[server(prefix = "/fn", endpoint = "phone_logout")]
 pub async fn phone_logout(session: String) -> Result<(), AppError> {

@@ -95,6 +95,8 @@ pub struct SandboxDeviceView {
 /// One entry of a virtual phone's notification shade.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShadeItem {
+    /// The vendor's message id (what a tap reports).
+    pub message_id: String,
     pub title: String,
     pub description: String,
     pub received_at_ms: i64,

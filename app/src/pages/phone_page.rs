@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::certificates::list_certificates;
-use crate::api::sandbox::{PhoneSignIn, phone_logout, phone_shade};
+use crate::api::sandbox::{PhoneSignIn, phone_logout, phone_shade, phone_tap};
 use crate::components::{AppHeader, AppTab, ConsoleLayout, FieldMessage, FormMessage};
 use crate::domain::{PhoneSession, Vendor, format_unix};
 use crate::i18n::{tr, use_locale};
@@ -116,6 +116,19 @@ fn Handset(p: PhoneSession, process: AppProcess) -> impl IntoView {
         |(reg_id, _)| phone_shade(reg_id),
     );
     let session = StoredValue::new(p.session.clone());
+    let phone = StoredValue::new(p.reg_id.clone());
+    // Notifications tapped on this page: the shade keeps them, the tap is reported once.
+    let tapped = RwSignal::new(Vec::<String>::new());
+    let tap = move |message_id: String| {
+        leptos::task::spawn_local(async move {
+            if phone_tap(phone.get_value(), message_id.clone())
+                .await
+                .is_ok()
+            {
+                tapped.update(|t| t.push(message_id));
+            }
+        });
+    };
     let kill = move |_| {
         socket::close();
         process.running.set(false);
@@ -159,8 +172,21 @@ fn Handset(p: PhoneSession, process: AppProcess) -> impl IntoView {
                     } else {
                         Either::Right(view! {
                             <ul class="shade" id="phone-shade">
-                                {items.into_iter().map(|n| view! {
-                                    <li><strong>{n.title}</strong><div>{n.description}</div></li>
+                                {items.into_iter().map(|n| {
+                                    let id = n.message_id.clone();
+                                    let done = {
+                                        let id = id.clone();
+                                        Memo::new(move |_| tapped.with(|t| t.contains(&id)))
+                                    };
+                                    view! {
+                                        <li data-message-id=n.message_id.clone()>
+                                            <strong>{n.title}</strong><div>{n.description}</div>
+                                            <button type="button" class="small tap" disabled=done
+                                                on:click=move |_| tap(id.clone())>
+                                                {move || tr(l, if done.get() { "phone.tapped" } else { "phone.tap" })}
+                                            </button>
+                                        </li>
+                                    }
                                 }).collect_view()}
                             </ul>
                         })

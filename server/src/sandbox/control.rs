@@ -310,25 +310,9 @@ pub async fn click_notification(
     CallerLocale(l): CallerLocale,
     Path((reg_id, message_id)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    let shown = store::notifications(&sb.db, &reg_id)
+    sb.tap(&reg_id, &message_id)
         .await
-        .map_err(db(l))?
-        .into_iter()
-        .any(|n| n.message_id == message_id);
-    let device = store::device(&sb.db, &reg_id).await.map_err(db(l))?;
-    let message = match device {
-        Some(d) if shown => store::message(&sb.db, &d.app_id, &message_id)
-            .await
-            .map_err(db(l))?,
-        _ => None,
-    };
-    let Some(message) = message else {
-        return Err(ControlError::new(AppError::NotFound, l));
-    };
-    // The extras as the send stored them: where its receipts go.
-    let extras: Vec<(String, String)> = serde_json::from_str(&message.extras).unwrap_or_default();
-    sb.receipts
-        .clicked(&message_id, &extras, &reg_id, unix_now() * 1000);
+        .map_err(|e| ControlError::new(e, l))?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -160,7 +160,7 @@ impl Services {
         &self,
         record: &app::domain::PushRecordView,
     ) -> Result<Option<bool>, AppError> {
-        if !self.sandbox_enabled || record.outcome != PushOutcome::Accepted {
+        if self.sandbox.is_none() || record.outcome != PushOutcome::Accepted {
             return Ok(None);
         }
         if sandbox::device(&self.db, &record.reg_id).await?.is_none() {

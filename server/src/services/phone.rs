@@ -37,7 +37,7 @@ impl PhoneBackend for Services {
         user_id: &str,
     ) -> Result<PhoneSession, AppError> {
         require(by.role.can_test_push())?;
-        if !self.sandbox_enabled {
+        if self.sandbox.is_none() {
             return Err(certificate_error("rule.sandbox_off"));
         }
         let app = self.app_row(sdkappid).await?;
@@ -92,18 +92,32 @@ impl PhoneBackend for Services {
     /// What the phone's notification shade shows, newest first.
     async fn phone_shade(&self, by: &UserView, reg_id: &str) -> Result<Vec<ShadeItem>, AppError> {
         require(by.role.can_test_push())?;
-        if !self.sandbox_enabled {
+        if self.sandbox.is_none() {
             return Err(AppError::NotFound);
         }
         Ok(sandbox::notifications(&self.db, reg_id)
             .await?
             .into_iter()
             .map(|n| ShadeItem {
+                message_id: n.message_id,
                 title: n.title,
                 description: n.description,
                 received_at_ms: n.received_at,
             })
             .collect())
+    }
+
+    /// The user taps a notification in the phone's shade: the sandbox reports the click to
+    /// whoever the push asked (its `extra.callback`), as Xiaomi would.
+    async fn phone_tap(
+        &self,
+        by: &UserView,
+        reg_id: &str,
+        message_id: &str,
+    ) -> Result<(), AppError> {
+        require(by.role.can_test_push())?;
+        let sandbox = self.sandbox.as_ref().ok_or(AppError::NotFound)?;
+        sandbox.tap(reg_id, message_id).await
     }
 
     async fn phone_logout(&self, session: &str) -> Result<(), AppError> {

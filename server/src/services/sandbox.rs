@@ -10,7 +10,7 @@ use crate::vendors::mipush::{AppSecret, Notification, Region, SendToRegIds, buil
 
 impl Services {
     fn sandbox_on(&self) -> Result<(), AppError> {
-        if self.sandbox_enabled {
+        if self.sandbox.is_some() {
             Ok(())
         } else {
             Err(AppError::NotFound)
@@ -23,7 +23,7 @@ impl SandboxBackend for Services {
     /// Developers and up (the page shows the sandbox apps' AppSecrets); `None` when it is off.
     async fn sandbox_apps(&self, by: &UserView) -> Result<Option<Vec<SandboxAppView>>, AppError> {
         require(by.role.can_test_push())?;
-        if !self.sandbox_enabled {
+        if self.sandbox.is_none() {
             return Ok(None);
         }
         let apps = store::list_apps(&self.db).await?;
@@ -39,6 +39,7 @@ impl SandboxBackend for Services {
                     notifications: shade
                         .into_iter()
                         .map(|n| ShadeItem {
+                            message_id: n.message_id,
                             title: n.title,
                             description: n.description,
                             received_at_ms: n.received_at,

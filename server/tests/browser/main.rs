@@ -883,6 +883,27 @@ async fn the_virtual_phone_shows_step5_and_the_troubleshooter_explains_a_logout(
     b.wait_for_text("hello while killed").await;
     assert!(b.text("#phone-shade").await.contains("a new message"));
 
+    // The user taps the notification: the sandbox reports the click at the receipt URL the push
+    // named, and the record shows it. (The shade redraws every second, hence the retries.)
+    eventually("the tap is taken", Duration::from_secs(10), || async {
+        b.click("#phone-shade li button.tap").await;
+        b.text("#phone-shade li button.tap")
+            .await
+            .contains("已点击")
+            .then_some(())
+    })
+    .await;
+    let clicked = format!("{base}/api/v1/apps/1400000001/push-records?receipt=clicked");
+    eventually(
+        "the click receipt reaches the record",
+        Duration::from_secs(10),
+        || async {
+            let page: serde_json::Value = api.get(&clicked).send().await.ok()?.json().await.ok()?;
+            (page["items"].as_array()?.len() == 1).then_some(())
+        },
+    )
+    .await;
+
     // Opened again: the app catches up in-band.
     b.click("#open-app").await;
     b.wait_for("#phone[data-running=true]").await;
