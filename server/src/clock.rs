@@ -22,6 +22,15 @@ impl Clock {
         crate::unix_now() + self.skew.load(Ordering::Relaxed)
     }
 
+    /// Milliseconds since the epoch on the same clock.
+    pub fn now_ms(&self) -> i64 {
+        let ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        ms + self.skew.load(Ordering::Relaxed) * 1000
+    }
+
     /// Moves this clock (and every clone of it) `secs` seconds forward.
     pub fn advance(&self, secs: i64) {
         self.skew.fetch_add(secs, Ordering::Relaxed);

@@ -20,8 +20,9 @@ use axum::Router;
 use axum::routing::{delete, get, post, put};
 use sqlx::AnyPool;
 
+use crate::clock::Clock;
 use crate::store::StoreError;
-use crate::store::sandbox::{self as store, SandboxAppRow};
+use crate::store::sandbox::{self as store, NotificationRow, SandboxAppRow};
 
 pub use faults::FaultPlan;
 pub use limits::Limits;
@@ -29,15 +30,18 @@ pub use limits::Limits;
 #[derive(Clone)]
 pub struct Sandbox {
     db: AnyPool,
+    /// The service's clock (tests move it: time to live, receipt delays, the quota's day).
+    clock: Clock,
     faults: Arc<faults::Faults>,
     limits: Arc<limits::LimitBook>,
     receipts: Arc<receipts::Receipts>,
 }
 
 impl Sandbox {
-    pub fn new(db: AnyPool) -> Self {
+    pub fn new(db: AnyPool, clock: Clock) -> Self {
         Self {
             db,
+            clock,
             faults: Arc::default(),
             limits: Arc::default(),
             receipts: Arc::default(),
@@ -51,32 +55,142 @@ impl Sandbox {
             .await?
             .into_iter()
             .any(|n| n.message_id == message_id);
-        let message = match store::device(&self.db, reg_id).await? {
-            Some(d) if shown => store::message(&self.db, &d.app_id, message_id).await?,
-            _ => None,
+        let device = store::device(&self.db, reg_id).await?;
+        let (app_id, message) = match device {
+            Some(d) if shown => {
+                let message = store::message(&self.db, &d.app_id, message_id).await?;
+                (d.app_id, message)
+            }
+            _ => (String::new(), None),
         };
         let message = message.ok_or(AppError::NotFound)?;
         // The extras as the send stored them: where its receipts go.
         let extras: Vec<(String, String)> =
             serde_json::from_str(&message.extras).unwrap_or_default();
-        self.receipts
-            .clicked(message_id, &extras, reg_id, crate::unix_now() * 1000);
+        let target = [reg_id.to_owned()];
+        self.report(
+            &app_id,
+            message_id,
+            &extras,
+            receipts::CLICKED,
+            &target,
+            "Enable",
+        );
         Ok(())
+    }
+
+    /// Queues a receipt as the message's `extras` asked, unless the app's faults drop it or
+    /// hold it back.
+    fn report(
+        &self,
+        app_id: &str,
+        message_id: &str,
+        extras: &[(String, String)],
+        kind: u32,
+        targets: &[String],
+        bar_status: &'static str,
+    ) {
+        if targets.is_empty() || !receipts::Receipts::wants(extras, kind) {
+            return;
+        }
+        let Some(delay) = self.faults.take_receipt(app_id) else {
+            return;
+        };
+        let now = self.clock.now_ms();
+        self.receipts.report(
+            message_id,
+            extras,
+            kind,
+            targets,
+            bar_status,
+            now,
+            now + delay as i64,
+        );
+    }
+
+    /// The phone comes back in reach (`online: true`): what was held for it lands now, unless
+    /// its time to live ran out (receipt 1024 then).
+    async fn bring_online(&self, app_id: &str, reg_id: &str) -> Result<(), AppError> {
+        self.receipts.set_online(reg_id, true);
+        let now = self.clock.now_ms();
+        let target = [reg_id.to_owned()];
+        for h in self.receipts.take_held(Some(reg_id), now) {
+            if h.expires_at_ms < now {
+                self.report(
+                    app_id,
+                    &h.message_id,
+                    &h.extras,
+                    receipts::EXPIRED,
+                    &target,
+                    "Unknown",
+                );
+                continue;
+            }
+            let shown = NotificationRow {
+                received_at: now,
+                ..h.notification.clone()
+            };
+            let mut tx = self.db.begin().await.map_err(StoreError::from_sqlx)?;
+            store::show_notifications(&mut tx, &[reg_id], &shown).await?;
+            tx.commit().await.map_err(StoreError::from_sqlx)?;
+            self.report(
+                app_id,
+                &h.message_id,
+                &h.extras,
+                receipts::DELIVERED,
+                &target,
+                "Enable",
+            );
+        }
+        Ok(())
+    }
+
+    /// Held notifications whose time to live ran out: receipt 1024, never shown.
+    async fn expire_held(&self) -> Result<(), AppError> {
+        for h in self.receipts.take_held(None, self.clock.now_ms()) {
+            let app_id = device_of(&self.db, &h.reg_id).await?;
+            let target = [h.reg_id.clone()];
+            self.report(
+                &app_id,
+                &h.message_id,
+                &h.extras,
+                receipts::EXPIRED,
+                &target,
+                "Unknown",
+            );
+        }
+        Ok(())
+    }
+
+    /// Expires what is due, then posts the receipts that are due.
+    async fn flush_receipts(&self) -> receipts::Flushed {
+        if let Err(e) = self.expire_held().await {
+            tracing::warn!(error = %e, "expiring held notifications");
+        }
+        self.receipts.flush(self.clock.now_ms()).await
     }
 
     /// Posts queued receipts about once a second, as Xiaomi does; `POST /receipts/flush` does it
     /// at once.
     pub fn spawn_receipt_sender(&self) {
-        let receipts = self.receipts.clone();
+        let sandbox = self.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
-                receipts.flush().await;
+                sandbox.flush_receipts().await;
             }
         });
     }
+}
+
+/// The app a phone's regId belongs to.
+async fn device_of(db: &AnyPool, reg_id: &str) -> Result<String, AppError> {
+    Ok(store::device(db, reg_id)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .app_id)
 }
 
 /// Xiaomi's console: a push app for a package. Shared by the control API and the console page.

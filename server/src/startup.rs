@@ -57,7 +57,9 @@ pub async fn services(
             secrets,
             passwords: Passwords::new(hashing),
             mipush,
-            sandbox: settings.sandbox.then(|| Sandbox::new(db.pool.clone())),
+            sandbox: settings
+                .sandbox
+                .then(|| Sandbox::new(db.pool.clone(), clock.clone())),
             activation_delay: settings.cert_activation_delay,
             postgres: settings.database.url.starts_with("postgres"),
             clock,

@@ -280,12 +280,16 @@ pub async fn notifications(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DeviceSettings {
-    notifications_enabled: bool,
+    notifications_enabled: Option<bool>,
+    online: Option<bool>,
 }
 
-/// The phone's settings: `{"notifications_enabled": false}` switches the app's notifications off
-/// (the phone still takes pushes, shows none, and the vendor reports receipt 32).
+/// The phone's settings, each optional: `{"notifications_enabled": false}` switches the app's
+/// notifications off (the phone still takes pushes, shows none, and the vendor reports receipt
+/// 32); `{"online": false}` takes the phone out of reach (pushes wait for it until their time to
+/// live runs out: receipt 1024), `{"online": true}` brings it back and what waited lands.
 pub async fn set_device(
     State(sb): State<Sandbox>,
     CallerLocale(l): CallerLocale,
@@ -299,8 +303,25 @@ pub async fn set_device(
     {
         return Err(ControlError::new(AppError::NotFound, l));
     }
-    sb.receipts
-        .set_notifications(&reg_id, settings.notifications_enabled);
+    if settings.notifications_enabled.is_none() && settings.online.is_none() {
+        let missing = AppError::invalid("notifications_enabled", Rule::Required);
+        return Err(ControlError::new(missing, l));
+    }
+    if let Some(enabled) = settings.notifications_enabled {
+        sb.receipts.set_notifications(&reg_id, enabled);
+    }
+    match settings.online {
+        Some(false) => sb.receipts.set_online(&reg_id, false),
+        Some(true) => {
+            let app_id = super::device_of(&sb.db, &reg_id)
+                .await
+                .map_err(|e| ControlError::new(e, l))?;
+            sb.bring_online(&app_id, &reg_id)
+                .await
+                .map_err(|e| ControlError::new(e, l))?;
+        }
+        None => {}
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -318,5 +339,5 @@ pub async fn click_notification(
 
 /// Posts the queued receipts now, instead of at the next second: what tests and demos drive.
 pub async fn flush_receipts(State(sb): State<Sandbox>) -> Json<super::receipts::Flushed> {
-    Json(sb.receipts.flush().await)
+    Json(sb.flush_receipts().await)
 }

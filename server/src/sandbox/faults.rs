@@ -19,6 +19,13 @@ pub struct FaultPlan {
     pub hang_ms: u64,
     /// Added to every call.
     pub latency_ms: u64,
+    /// The next this many notifications are filtered (Xiaomi's content or frequency rules):
+    /// not shown, reported with receipt 64.
+    pub filter_next: u32,
+    /// Receipts wait this long (on the sandbox's clock) before they are posted.
+    pub receipts_delay_ms: u64,
+    /// The next this many receipts are never posted.
+    pub drop_receipts_next: u32,
 }
 
 /// What to do with one call.
@@ -40,6 +47,30 @@ impl Faults {
             .lock()
             .expect("faults lock")
             .insert(app_id.to_owned(), plan);
+    }
+
+    /// Of `n` notifications about to be shown, how many the plan filters (used up).
+    pub fn take_filtered(&self, app_id: &str, n: usize) -> usize {
+        let mut plans = self.plans.lock().expect("faults lock");
+        let Some(plan) = plans.get_mut(app_id) else {
+            return 0;
+        };
+        let filtered = n.min(plan.filter_next as usize);
+        plan.filter_next -= filtered as u32;
+        filtered
+    }
+
+    /// What happens to one receipt of this app: `None` if it is dropped, else how long it waits.
+    pub fn take_receipt(&self, app_id: &str) -> Option<u64> {
+        let mut plans = self.plans.lock().expect("faults lock");
+        let Some(plan) = plans.get_mut(app_id) else {
+            return Some(0);
+        };
+        if plan.drop_receipts_next > 0 {
+            plan.drop_receipts_next -= 1;
+            return None;
+        }
+        Some(plan.receipts_delay_ms)
     }
 
     /// Takes the next fault for this app's call, and the latency to add.
@@ -92,5 +123,24 @@ mod tests {
         assert_eq!(f.take("a").0, Fault::Hang(Duration::from_millis(5)));
         assert_eq!(f.take("a").0, Fault::None);
         assert_eq!(f.take("b").0, Fault::None);
+    }
+
+    #[test]
+    fn filters_and_receipt_faults_are_used_up() {
+        let f = Faults::default();
+        assert_eq!((f.take_filtered("a", 3), f.take_receipt("a")), (0, Some(0)));
+        f.set(
+            "a",
+            FaultPlan {
+                filter_next: 2,
+                drop_receipts_next: 1,
+                receipts_delay_ms: 500,
+                ..Default::default()
+            },
+        );
+        assert_eq!(f.take_filtered("a", 3), 2);
+        assert_eq!(f.take_filtered("a", 3), 0);
+        assert_eq!(f.take_receipt("a"), None);
+        assert_eq!(f.take_receipt("a"), Some(500));
     }
 }

@@ -103,6 +103,31 @@ impl LimitBook {
         Ok(())
     }
 
+    /// The targets that have used up their class's quota for the day (none when quotas are off).
+    pub fn over_quota(
+        &self,
+        app_id: &str,
+        reg_ids: &[String],
+        channel: Option<&str>,
+        day: i64,
+    ) -> Vec<String> {
+        let apps = self.apps.lock().expect("limits lock");
+        let Some(state) = apps.get(app_id).filter(|s| s.limits.quotas) else {
+            return Vec::new();
+        };
+        let (class, Some(quota)) = Self::class(&state.limits, channel) else {
+            return Vec::new();
+        };
+        reg_ids
+            .iter()
+            .filter(|r| {
+                let key = ((*r).clone(), day, class);
+                state.delivered.get(&key).copied().unwrap_or(0) >= quota
+            })
+            .cloned()
+            .collect()
+    }
+
     pub fn record_delivery(
         &self,
         app_id: &str,

@@ -2,8 +2,8 @@
 //! its `extra.callback.type` asks for (default: delivered) are queued and POSTed to that URL as a
 //! form whose field `data` is a JSON object keyed by message id. One POST carries at most one
 //! event per message id; whatever the receiver did not answer 200 to stays queued and is sent again
-//! (docs/mipush-server-api.md §6). The queue and the phones' notification switches live in the
-//! process's memory, like faults and limits.
+//! (docs/mipush-server-api.md §6). The queue, the phones' notification and network switches and
+//! the messages held for offline phones live in the process's memory, like faults and limits.
 
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -11,11 +11,16 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
+use crate::store::sandbox::NotificationRow;
+
 /// The events the sandbox reports.
 pub const DELIVERED: u32 = 1;
 pub const CLICKED: u32 = 2;
 pub const INVALID_TARGET: u32 = 16;
 pub const NOTIFICATIONS_OFF: u32 = 32;
+pub const FILTERED: u32 = 64;
+pub const OVER_QUOTA: u32 = 128;
+pub const EXPIRED: u32 = 1024;
 
 /// What Xiaomi reports when a push names no `extra.callback.type`.
 const DEFAULT_EVENTS: u32 = DELIVERED;
@@ -58,6 +63,18 @@ struct Pending {
     param: String,
     bar_status: &'static str,
     at_ms: i64,
+    /// Not posted before this time (a fault's delay).
+    due_ms: i64,
+}
+
+/// A notification waiting for an offline phone until its time to live runs out.
+#[derive(Debug, Clone)]
+pub struct Held {
+    pub reg_id: String,
+    pub message_id: String,
+    pub extras: Vec<(String, String)>,
+    pub notification: NotificationRow,
+    pub expires_at_ms: i64,
 }
 
 /// What one flush did.
@@ -73,6 +90,9 @@ pub struct Receipts {
     queue: Mutex<Vec<Pending>>,
     /// Phones whose notifications are switched off for the app.
     muted: Mutex<HashSet<String>>,
+    /// Phones out of reach (`online: false`), and what waits for them.
+    offline: Mutex<HashSet<String>>,
+    held: Mutex<Vec<Held>>,
     /// Held for a whole flush: a flush asked for while the timer's is posting waits for it, so
     /// that when it answers, everything queued before it was posted.
     flushing: tokio::sync::Mutex<()>,
@@ -85,6 +105,8 @@ impl Default for Receipts {
         Self {
             queue: Mutex::default(),
             muted: Mutex::default(),
+            offline: Mutex::default(),
+            held: Mutex::default(),
             flushing: tokio::sync::Mutex::default(),
             http: reqwest::Client::new(),
         }
@@ -112,38 +134,72 @@ impl Receipts {
             .collect()
     }
 
-    /// After a send was accepted as `message_id`: the events its `extra.callback*` (in
-    /// `extras`) asked for, for the phones that showed it, those with notifications off, and the
-    /// invalid targets.
-    pub fn after_send(
+    /// The phone's network (`PUT /devices/{reg_id}` `online`).
+    pub fn set_online(&self, reg_id: &str, online: bool) {
+        let mut offline = self.offline.lock().unwrap_or_else(|e| e.into_inner());
+        if online {
+            offline.remove(reg_id);
+        } else {
+            offline.insert(reg_id.to_owned());
+        }
+    }
+
+    /// Of these phones, those out of reach.
+    pub fn offline_among(&self, reg_ids: &[String]) -> HashSet<String> {
+        let offline = self.offline.lock().unwrap_or_else(|e| e.into_inner());
+        reg_ids
+            .iter()
+            .filter(|r| offline.contains(*r))
+            .cloned()
+            .collect()
+    }
+
+    /// Keeps a notification for an offline phone.
+    pub fn hold(&self, held: Held) {
+        self.held
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(held);
+    }
+
+    /// The notifications held for `reg_id`, or (`None`) those whose time to live ran out by
+    /// `now_ms`: taken out of the store of held ones.
+    pub fn take_held(&self, reg_id: Option<&str>, now_ms: i64) -> Vec<Held> {
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        let (taken, kept) = std::mem::take(&mut *held)
+            .into_iter()
+            .partition(|h| match reg_id {
+                Some(r) => h.reg_id == r,
+                None => h.expires_at_ms < now_ms,
+            });
+        *held = kept;
+        taken
+    }
+
+    /// Whether a message sent with `extras` asked for receipts of `kind`.
+    pub fn wants(extras: &[(String, String)], kind: u32) -> bool {
+        Subscription::of(extras).is_some_and(|s| s.events & kind != 0)
+    }
+
+    /// Queues a receipt of `kind` about `message_id` for `targets`, if the message's `extras`
+    /// asked for it; posted from `due_ms` on.
+    #[allow(clippy::too_many_arguments)]
+    pub fn report(
         &self,
         message_id: &str,
         extras: &[(String, String)],
-        shown: &[String],
-        muted: &[String],
-        invalid: &[String],
+        kind: u32,
+        targets: &[String],
+        bar_status: &'static str,
         at_ms: i64,
+        due_ms: i64,
     ) {
-        let Some(s) = Subscription::of(extras) else {
-            return;
-        };
-        for (kind, targets, bar) in [
-            (DELIVERED, shown, "Enable"),
-            (NOTIFICATIONS_OFF, muted, "Disable"),
-            (INVALID_TARGET, invalid, "Unknown"),
-        ] {
-            self.enqueue(&s, message_id, kind, targets, bar, at_ms);
-        }
-    }
-
-    /// The phone's notification for `message_id`, sent with `extras`, was tapped.
-    pub fn clicked(&self, message_id: &str, extras: &[(String, String)], reg_id: &str, at_ms: i64) {
         if let Some(s) = Subscription::of(extras) {
-            let target = [reg_id.to_owned()];
-            self.enqueue(&s, message_id, CLICKED, &target, "Enable", at_ms);
+            self.enqueue(&s, message_id, kind, targets, bar_status, at_ms, due_ms);
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn enqueue(
         &self,
         s: &Subscription,
@@ -152,6 +208,7 @@ impl Receipts {
         targets: &[String],
         bar_status: &'static str,
         at_ms: i64,
+        due_ms: i64,
     ) {
         if targets.is_empty() || s.events & kind == 0 {
             return;
@@ -167,14 +224,18 @@ impl Receipts {
                 param: s.param.clone(),
                 bar_status,
                 at_ms,
+                due_ms,
             });
     }
 
-    /// Posts everything queued, in batches per receiver; what a receiver did not take stays
-    /// queued for the next flush.
-    pub async fn flush(&self) -> Flushed {
+    /// Posts everything queued and due by `now_ms`, in batches per receiver; what a receiver did
+    /// not take stays queued for the next flush, and so does what is not due yet.
+    pub async fn flush(&self, now_ms: i64) -> Flushed {
         let _one_at_a_time = self.flushing.lock().await;
-        let pending = std::mem::take(&mut *self.queue.lock().unwrap_or_else(|e| e.into_inner()));
+        let (pending, later): (Vec<Pending>, Vec<Pending>) =
+            std::mem::take(&mut *self.queue.lock().unwrap_or_else(|e| e.into_inner()))
+                .into_iter()
+                .partition(|p| p.due_ms <= now_ms);
         let mut failed = Vec::new();
         let mut sent = 0;
         for batch in batches(pending) {
@@ -187,6 +248,7 @@ impl Receipts {
         }
         let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
         // Failed ones first: they are older than what arrived during the flush.
+        failed.extend(later);
         failed.append(&mut queue);
         *queue = failed;
         Flushed {
@@ -266,29 +328,69 @@ mod tests {
     fn only_the_events_asked_for_are_queued() {
         let r = Receipts::default();
         let shown = vec!["a".to_owned()];
-        let muted = vec!["m".to_owned()];
-        let gone = vec!["g".to_owned()];
-        r.after_send("m1", &extras(None), &shown, &muted, &gone, 1);
+        r.report("m1", &extras(None), DELIVERED, &shown, "Enable", 1, 1);
+        r.report("m1", &extras(None), CLICKED, &shown, "Enable", 1, 1);
         assert_eq!(
             queued(&r),
             [("m1".to_owned(), DELIVERED, shown.clone())],
-            "default: delivered"
+            "default: delivered only"
         );
-        r.after_send("m2", &extras(Some("1267")), &shown, &muted, &gone, 1);
-        let kinds: Vec<u32> = queued(&r).iter().skip(1).map(|q| q.1).collect();
-        assert_eq!(kinds, [DELIVERED, NOTIFICATIONS_OFF, INVALID_TARGET]);
-        r.clicked("m2", &extras(Some("1267")), "a", 2);
-        r.clicked("m1", &extras(None), "a", 2);
-        r.clicked("m3", &[], "a", 2);
-        let clicks: Vec<String> = queued(&r)
-            .into_iter()
-            .filter(|q| q.1 == CLICKED)
-            .map(|q| q.0)
-            .collect();
-        assert_eq!(clicks, ["m2"], "m1 asked for deliveries only");
-        let none = Receipts::default();
-        none.after_send("m3", &[], &shown, &muted, &gone, 1);
-        assert!(queued(&none).is_empty(), "no callback, no receipts");
+        for kind in [
+            CLICKED,
+            INVALID_TARGET,
+            NOTIFICATIONS_OFF,
+            FILTERED,
+            OVER_QUOTA,
+            EXPIRED,
+        ] {
+            r.report("m2", &extras(Some("1267")), kind, &shown, "Enable", 1, 1);
+        }
+        assert_eq!(queued(&r).len(), 7, "1267 asks for every event");
+        assert!(Receipts::wants(&extras(Some("243")), OVER_QUOTA));
+        assert!(!Receipts::wants(&extras(Some("243")), EXPIRED));
+        assert!(!Receipts::wants(&[], DELIVERED), "no callback, no receipts");
+        r.report("m3", &[], DELIVERED, &shown, "Enable", 1, 1);
+        assert_eq!(queued(&r).len(), 7);
+    }
+
+    #[tokio::test]
+    async fn a_receipt_waits_until_it_is_due() {
+        let r = Receipts::default();
+        let shown = vec!["a".to_owned()];
+        r.report("m1", &extras(None), DELIVERED, &shown, "Enable", 1, 5_000);
+        assert_eq!(
+            r.flush(4_999).await,
+            Flushed {
+                sent: 0,
+                pending: 1
+            }
+        );
+    }
+
+    #[test]
+    fn held_notifications_leave_by_phone_or_by_expiry() {
+        let r = Receipts::default();
+        let held = |reg: &str, expires| Held {
+            reg_id: reg.into(),
+            message_id: "m".into(),
+            extras: Vec::new(),
+            notification: NotificationRow {
+                message_id: "m".into(),
+                title: "t".into(),
+                description: "d".into(),
+                payload: None,
+                notify_id: None,
+                channel_id: None,
+                received_at: 0,
+            },
+            expires_at_ms: expires,
+        };
+        r.hold(held("a", 10));
+        r.hold(held("b", 20));
+        assert!(r.take_held(None, 10).is_empty(), "not expired at 10");
+        assert_eq!(r.take_held(None, 11)[0].reg_id, "a");
+        assert_eq!(r.take_held(Some("b"), 0)[0].reg_id, "b");
+        assert!(r.take_held(Some("b"), 0).is_empty());
     }
 
     #[test]
@@ -301,6 +403,7 @@ mod tests {
             param: String::new(),
             bar_status: "Enable",
             at_ms: 0,
+            due_ms: 0,
         };
         let b = batches(vec![
             p("u", "m1", 1),

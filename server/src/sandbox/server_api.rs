@@ -11,8 +11,10 @@ use std::collections::HashMap;
 
 use super::codes::{self, Code};
 use super::faults::Fault;
+use super::receipts::{self, Held, Receipts};
 use super::{Sandbox, control::split_channels, ids};
 use crate::store::sandbox::{self as store, MessageRow, NotificationRow, SandboxAppRow};
+use app::domain::beijing_day;
 
 /// `extra.*` keys with a documented meaning; the rest are the app's own pairs (at most 10).
 const SYSTEM_EXTRAS: [&str; 22] = [
@@ -170,7 +172,7 @@ async fn send(sb: Sandbox, headers: HeaderMap, body: Bytes, version: u8) -> Resp
     if let Some(r) = apply_faults(&sb, &app).await {
         return r;
     }
-    if !sb.limits.admit(&app.app_id, now_ms()) {
+    if !sb.limits.admit(&app.app_id, sb.clock.now_ms()) {
         return refuse(codes::APP_API_TOO_FREQUENT, "app api call too frequent");
     }
     let form = Form::parse(&body);
@@ -352,24 +354,42 @@ async fn deliver(sb: &Sandbox, app: &SandboxAppRow, m: Validated) -> Response {
         return refuse(codes::SEND_FAILED, codes::NO_VALID_TARGETS);
     }
     let bad: Vec<&String> = m.reg_ids.iter().filter(|r| !valid.contains(r)).collect();
-    // A phone with the app's notifications off takes the message but shows nothing.
+    let now = sb.clock.now_ms();
+    let day = beijing_day(now.div_euclid(1000));
+    let channel = m.channel_id.as_deref();
+    // Over the daily quota: refused with 200001, or, when the push asked for receipt 128,
+    // taken and dropped for those targets with that receipt (docs §5.3).
+    let over = if Receipts::wants(&m.extras, receipts::OVER_QUOTA) {
+        sb.limits.over_quota(&app.app_id, &valid, channel, day)
+    } else {
+        if let Err((quota, acked)) = sb.limits.check_quota(&app.app_id, &valid, channel, day) {
+            return refuse(
+                codes::DAILY_QUOTA_EXCEEDED,
+                &codes::exceed_quota(quota, acked),
+            );
+        }
+        Vec::new()
+    };
+    // A phone with the app's notifications off takes the message but shows nothing; an offline
+    // phone gets it when it is back within the time to live.
     let muted = sb.receipts.muted_among(&valid);
-    let shown_on: Vec<String> = valid
+    let offline = sb.receipts.offline_among(&valid);
+    let reached: Vec<String> = valid
+        .iter()
+        .filter(|r| !over.contains(r) && !offline.contains(*r))
+        .cloned()
+        .collect();
+    let showing: Vec<String> = reached
         .iter()
         .filter(|r| !muted.contains(*r))
         .cloned()
         .collect();
-    let now = now_ms();
-    let day = now.div_euclid(86_400_000);
-    if let Err((quota, acked)) =
-        sb.limits
-            .check_quota(&app.app_id, &valid, m.channel_id.as_deref(), day)
-    {
-        return refuse(
-            codes::DAILY_QUOTA_EXCEEDED,
-            &codes::exceed_quota(quota, acked),
-        );
-    }
+    let filtered_n = if m.pass_through {
+        0
+    } else {
+        sb.faults.take_filtered(&app.app_id, showing.len())
+    };
+    let (filtered, shown_on) = showing.split_at(filtered_n);
     let id = ids::message_id(now);
     let row = MessageRow {
         id: id.clone(),
@@ -387,22 +407,22 @@ async fn deliver(sb: &Sandbox, app: &SandboxAppRow, m: Validated) -> Response {
         delivered: valid.len() as i64,
         job_key: m.job_key.clone(),
     };
+    let notification = NotificationRow {
+        message_id: id.clone(),
+        title: m.title.clone(),
+        description: m.description.clone(),
+        payload: m.payload.clone(),
+        notify_id: m.notify_id,
+        channel_id: m.channel_id.clone(),
+        received_at: now,
+    };
     let stored = async {
         let mut tx = sb.db.begin().await?;
         store::insert_message(&mut *tx, &row).await?;
         // Pass-through messages go to the app, not to the notification shade.
         if !m.pass_through {
-            let shown = NotificationRow {
-                message_id: id.clone(),
-                title: m.title.clone(),
-                description: m.description.clone(),
-                payload: m.payload.clone(),
-                notify_id: m.notify_id,
-                channel_id: m.channel_id.clone(),
-                received_at: now,
-            };
             let reg_ids: Vec<&str> = shown_on.iter().map(String::as_str).collect();
-            store::show_notifications(&mut tx, &reg_ids, &shown).await?;
+            store::show_notifications(&mut tx, &reg_ids, &notification).await?;
         }
         tx.commit().await?;
         Ok::<_, anyhow::Error>(())
@@ -411,12 +431,40 @@ async fn deliver(sb: &Sandbox, app: &SandboxAppRow, m: Validated) -> Response {
     if let Err(e) = stored {
         return internal(e);
     }
+    // The quota counts what reached the phone (muted phones too); a filtered push did not.
+    let delivered: Vec<String> = reached
+        .iter()
+        .filter(|r| !filtered.contains(*r))
+        .cloned()
+        .collect();
     sb.limits
-        .record_delivery(&app.app_id, &valid, m.channel_id.as_deref(), day);
-    let muted: Vec<String> = muted.into_iter().collect();
+        .record_delivery(&app.app_id, &delivered, channel, day);
+    if !m.pass_through {
+        for reg_id in offline.iter() {
+            sb.receipts.hold(Held {
+                reg_id: reg_id.clone(),
+                message_id: id.clone(),
+                extras: m.extras.clone(),
+                notification: notification.clone(),
+                expires_at_ms: now + m.time_to_live,
+            });
+        }
+    }
+    let muted: Vec<String> = reached
+        .iter()
+        .filter(|r| muted.contains(*r))
+        .cloned()
+        .collect();
     let invalid: Vec<String> = bad.iter().map(|r| (*r).clone()).collect();
-    sb.receipts
-        .after_send(&id, &m.extras, &shown_on, &muted, &invalid, now);
+    for (kind, targets, bar) in [
+        (receipts::DELIVERED, shown_on, "Enable"),
+        (receipts::NOTIFICATIONS_OFF, &muted[..], "Disable"),
+        (receipts::INVALID_TARGET, &invalid[..], "Unknown"),
+        (receipts::FILTERED, filtered, "Enable"),
+        (receipts::OVER_QUOTA, &over[..], "Enable"),
+    ] {
+        sb.report(&app.app_id, &id, &m.extras, kind, targets, bar);
+    }
     let mut data = json!({ "id": id });
     if !bad.is_empty() {
         data["bad_regids"] = json!(bad.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","));

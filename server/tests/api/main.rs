@@ -15,6 +15,7 @@ mod properties;
 mod push;
 mod quota;
 mod receipts;
+mod sandbox_receipts;
 mod security;
 mod support;
 mod users;

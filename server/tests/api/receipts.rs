@@ -14,7 +14,7 @@ use crate::support::{
 const RECORDS: &str = "/api/v1/apps/1400000001/push-records";
 
 /// A test push to `reg_id`: the record's id and the vendor's message id.
-async fn test_push(app: &TestApp, f: &ImFixture, reg_id: &str) -> (i64, String) {
+pub(crate) async fn test_push(app: &TestApp, f: &ImFixture, reg_id: &str) -> (i64, String) {
     let res = app
         .post(
             "/api/v1/apps/1400000001/test-push",
@@ -30,7 +30,7 @@ async fn test_push(app: &TestApp, f: &ImFixture, reg_id: &str) -> (i64, String) 
     )
 }
 
-async fn record(app: &TestApp, id: i64) -> Value {
+pub(crate) async fn record(app: &TestApp, id: i64) -> Value {
     app.get(&format!("{RECORDS}/{id}"))
         .await
         .json()
@@ -70,7 +70,7 @@ fn receipt(kind: i64, targets: &str, bar: &str) -> Value {
 
 /// The sandbox posts what it queued now, as it would within a second. (Its own timer may have
 /// posted some of it already: what counts is what is left.)
-async fn flush(app: &TestApp) -> Value {
+pub(crate) async fn flush(app: &TestApp) -> Value {
     let res = app.post("/sandbox/mipush/receipts/flush", json!({})).await;
     assert_eq!(res.status(), StatusCode::OK);
     res.json().await.unwrap()
