@@ -10,7 +10,7 @@ use super::Services;
 use crate::store;
 use crate::store::audit::NewEvent;
 use crate::store::device_tokens;
-use crate::store::receipts::{self, NewReceipt};
+use crate::store::receipts::{self, NewReceipts};
 
 /// The receipt event that retires a regId: the target is invalid (uninstalled, expired).
 const INVALID_TARGET: i64 = 16;
@@ -72,19 +72,16 @@ impl Services {
         let mut applied = Vec::new();
         let mut tx = self.db.begin().await.map_err(super::db_err)?;
         for e in &events {
-            for target in &e.targets {
-                intake.received += 1;
-                let receipt = NewReceipt {
-                    certificate_id: id.get(),
-                    message_id: &e.message_id,
-                    reg_id: target,
-                    kind: e.kind,
-                    bar_status: &e.bar_status,
-                    happened_at: e.at.unwrap_or(now),
-                };
-                if !receipts::record(&mut tx, &receipt, now).await? {
-                    continue;
-                }
+            intake.received += e.targets.len();
+            let receipts = NewReceipts {
+                certificate_id: id.get(),
+                message_id: &e.message_id,
+                kind: e.kind,
+                bar_status: &e.bar_status,
+                happened_at: e.at.unwrap_or(now),
+                reg_ids: &e.targets,
+            };
+            for target in &receipts::record(&mut tx, &receipts, now).await? {
                 intake.applied += 1;
                 applied.push(e.kind);
                 let (action, what) = match e.kind {

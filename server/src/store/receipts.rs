@@ -3,22 +3,22 @@
 
 use sqlx::{Any, Executor, FromRow};
 
-use super::{StoreError, StoreResult};
+use super::{CHUNK, StoreError, StoreResult, placeholders};
 
 /// The receipt event that says the notification reached the phone's shade.
 pub const DELIVERED: i64 = 1;
 /// The user tapped it.
 pub const CLICKED: i64 = 2;
 
-/// One receipt event, as received.
+/// One receipt event for some targets of a message, as received.
 #[derive(Debug, Clone)]
-pub struct NewReceipt<'a> {
+pub struct NewReceipts<'a> {
     pub certificate_id: i64,
     pub message_id: &'a str,
-    pub reg_id: &'a str,
     pub kind: i64,
     pub bar_status: &'a str,
     pub happened_at: i64,
+    pub reg_ids: &'a [String],
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -29,33 +29,45 @@ pub struct ReceiptRow {
     pub received_at: i64,
 }
 
-/// Stores the receipt unless it was stored before; whether it is new. A new one is applied to the
-/// push records of its message and target: the first delivery and click times, and the first
-/// receipt that said the push was dropped.
+/// Stores the event for each target it was not stored for before, and returns those targets.
+/// The new ones are applied to the push records of the message and target: the first delivery
+/// and click times, and the first receipt that said the push was dropped. A few multi-row
+/// statements, however many targets (Xiaomi sends up to a thousand in one entry).
 pub async fn record(
     tx: &mut sqlx::Transaction<'_, Any>,
-    r: &NewReceipt<'_>,
+    r: &NewReceipts<'_>,
     now: i64,
-) -> StoreResult<bool> {
-    let inserted = sqlx::query(
-        "INSERT INTO push_receipts (certificate_id, message_id, reg_id, kind, bar_status, \
-         happened_at, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-         ON CONFLICT (message_id, reg_id, kind) DO NOTHING",
-    )
-    .bind(r.certificate_id)
-    .bind(r.message_id)
-    .bind(r.reg_id)
-    .bind(r.kind)
-    .bind(r.bar_status)
-    .bind(r.happened_at)
-    .bind(now)
-    .execute(&mut **tx)
-    .await
-    .map_err(StoreError::from_sqlx)?
-    .rows_affected()
-        == 1;
-    if !inserted {
-        return Ok(false);
+) -> StoreResult<Vec<String>> {
+    // Six shared parameters, then one per target.
+    let mut unique: Vec<&str> = r.reg_ids.iter().map(String::as_str).collect();
+    unique.sort_unstable();
+    unique.dedup();
+    let mut fresh = Vec::new();
+    for chunk in unique.chunks(super::rows_per_statement(tx, 1).saturating_sub(6).max(1)) {
+        let values = (0..chunk.len())
+            .map(|i| format!("($1, $2, ${}, $3, $4, $5, $6)", i + 7))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO push_receipts (certificate_id, message_id, reg_id, kind, bar_status, \
+             happened_at, received_at) VALUES {values} \
+             ON CONFLICT (message_id, reg_id, kind) DO NOTHING RETURNING reg_id"
+        );
+        let mut q = sqlx::query_as::<_, (String,)>(&sql)
+            .bind(r.certificate_id)
+            .bind(r.message_id)
+            .bind(r.kind)
+            .bind(r.bar_status)
+            .bind(r.happened_at)
+            .bind(now);
+        for reg_id in chunk {
+            q = q.bind(*reg_id);
+        }
+        let rows = q
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        fresh.extend(rows.into_iter().map(|(reg_id,)| reg_id));
     }
     let column = match r.kind {
         DELIVERED => "delivered_at",
@@ -67,18 +79,22 @@ pub async fn record(
     } else {
         r.happened_at
     };
-    sqlx::query(&format!(
-        "UPDATE push_records SET {column} = $1 WHERE message_id = $2 AND reg_id = $3 \
-         AND certificate_id = $4 AND {column} IS NULL"
-    ))
-    .bind(value)
-    .bind(r.message_id)
-    .bind(r.reg_id)
-    .bind(r.certificate_id)
-    .execute(&mut **tx)
-    .await
-    .map_err(StoreError::from_sqlx)?;
-    Ok(true)
+    for chunk in fresh.chunks(CHUNK) {
+        let sql = format!(
+            "UPDATE push_records SET {column} = $1 WHERE message_id = $2 AND certificate_id = $3 \
+             AND {column} IS NULL AND reg_id IN ({})",
+            placeholders(4, chunk.len())
+        );
+        let mut q = sqlx::query(&sql)
+            .bind(value)
+            .bind(r.message_id)
+            .bind(r.certificate_id);
+        for reg_id in chunk {
+            q = q.bind(reg_id.as_str());
+        }
+        q.execute(&mut **tx).await.map_err(StoreError::from_sqlx)?;
+    }
+    Ok(fresh)
 }
 
 /// The receipts of one push (message and target), oldest first.
