@@ -87,7 +87,10 @@ async fn start(postgres: bool, extra: &[(&str, &str)]) -> Server {
     std::fs::create_dir_all(&dir).unwrap();
     let url = database(postgres, &dir).await;
     let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_pushdesk"))
+    // `make bench` runs the binary `make build` made (the `dist` profile).
+    let bin =
+        std::env::var("PUSHDESK_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_pushdesk").into());
+    let child = Command::new(bin)
         .current_dir(&dir)
         .env("DATABASE_URL", &url)
         .env("PUSHDESK_ADDR", format!("127.0.0.1:{port}"))
@@ -101,7 +104,15 @@ async fn start(postgres: bool, extra: &[(&str, &str)]) -> Server {
                 .unwrap_or_else(|_| format!("{}/../target/site", env!("CARGO_MANIFEST_DIR"))),
         )
         .env("RUST_LOG", "error")
-        .envs(extra.iter().copied())
+        // `self` stands for this server's own address.
+        .envs(extra.iter().map(|(k, v)| {
+            let v = if *v == "self" {
+                format!("http://127.0.0.1:{port}")
+            } else {
+                (*v).to_owned()
+            };
+            (*k, v)
+        }))
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -403,6 +414,147 @@ async fn figures_on_postgres() {
     let phones = first_phones(&f).await;
     pipeline(&f, &phones, "PostgreSQL").await;
     token_reports(&f, &phones, "PostgreSQL").await;
+}
+
+/// Receipts as Xiaomi posts them (a form field `data`, JSON keyed by message id, each entry a
+/// comma list of targets), for the records of a fan-out to 10,000 offline users, against
+/// `/healthz` of the same server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark: make bench"]
+async fn receipt_intake_on_sqlite() {
+    let server = start(false, &[("PUSHDESK_PUBLIC_URL", "self")]).await;
+    let f = fixture(&server).await;
+    let phones = first_phones(&f).await;
+    fan_out(&f, &phones).await;
+    let client = Client::new();
+    // The sandbox's own delivery receipts land first, so the figure is the intake alone.
+    client
+        .post(format!("{}/sandbox/mipush/receipts/flush", f.base))
+        .send()
+        .await
+        .unwrap();
+    let records = format!("{}/api/v1/apps/{}/push-records", f.base, f.sdkappid);
+    let mut pushes: Vec<(String, String)> = Vec::new();
+    let mut before = String::new();
+    loop {
+        let page: Value = f
+            .console
+            .get(format!("{records}?limit=200&outcome=accepted{before}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for r in page["items"].as_array().unwrap() {
+            let id = r["message_id"].as_str().unwrap().to_owned();
+            pushes.push((id, r["reg_id"].as_str().unwrap().to_owned()));
+        }
+        match page["next_before_id"].as_i64() {
+            Some(id) => before = format!("&before_id={id}"),
+            None => break,
+        }
+    }
+    let id = f
+        .console
+        .get(format!("{records}?limit=1"))
+        .send()
+        .await
+        .unwrap();
+    let id = id.json::<Value>().await.unwrap()["items"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let detail: Value = f
+        .console
+        .get(format!("{records}/{id}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let request = detail["request"].as_str().unwrap();
+    let body = request.rsplit("\n\n").next().unwrap();
+    let url = form_urlencoded::parse(body.as_bytes())
+        .find(|(k, _)| k == "extra.callback")
+        .map(|(_, v)| v.into_owned())
+        .expect("the push asked for receipts");
+    // One POST: every message id once, each with 10 of its targets; events the sandbox does not
+    // send here (clicked, filtered, expired), so every receipt is new.
+    let mut by_message: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for (message, reg) in pushes {
+        by_message.entry(message).or_default().push(reg);
+    }
+    let per_entry = 10;
+    let mut posts: Vec<String> = Vec::new();
+    for kind in [2, 64, 1024] {
+        let rounds = by_message
+            .values()
+            .map(Vec::len)
+            .max()
+            .unwrap_or(0)
+            .div_ceil(per_entry);
+        for round in 0..rounds {
+            let mut data = serde_json::Map::new();
+            for (message, regs) in &by_message {
+                let chunk: Vec<&str> = regs
+                    .iter()
+                    .skip(round * per_entry)
+                    .take(per_entry)
+                    .map(String::as_str)
+                    .collect();
+                if !chunk.is_empty() {
+                    data.insert(
+                        message.clone(),
+                        json!({"param": "", "type": kind,
+                        "targets": chunk.join(","), "jobkey": "", "barStatus": "Enable",
+                        "timestamp": now_ms()}),
+                    );
+                }
+            }
+            posts.push(Value::Object(data).to_string());
+        }
+    }
+    let receipts: usize = by_message.values().map(Vec::len).sum::<usize>() * 3;
+    let n = 10_000;
+    let (c, base) = (client.clone(), f.base.clone());
+    let (wall, _) = closed_loop(n, move |_| {
+        let req = c.get(format!("{base}/healthz"));
+        async move {
+            assert!(req.send().await.unwrap().status().is_success());
+        }
+    })
+    .await;
+    let baseline = n as f64 / wall.as_secs_f64();
+    let posts = Arc::new(posts);
+    let count = posts.len();
+    let (c, p) = (client.clone(), posts.clone());
+    let (wall, lat) = closed_loop(count, move |i| {
+        let req = c.post(&url).form(&[("data", p[i].as_str())]);
+        async move {
+            assert_eq!(req.send().await.unwrap().status(), 200);
+        }
+    })
+    .await;
+    let rate = receipts as f64 / wall.as_secs_f64();
+    let per_post = count as f64 / wall.as_secs_f64();
+    let mut l = ms(&lat);
+    report(&format!(
+        "receipt intake on SQLite: {receipts} receipts in {count} POSTs ({} message ids × {per_entry} targets each) in {:.2} s: {rate:.0} receipts/s, {per_post:.0} POSTs/s (p50 {:.1} ms, p99 {:.1} ms) = {:.0} % of a trivial handler's {baseline:.0} requests/s",
+        by_message.len(),
+        wall.as_secs_f64(),
+        percentile(&mut l, 0.5),
+        percentile(&mut l, 0.99),
+        100.0 * per_post / baseline
+    ));
+    let clicked = f
+        .metric("pushdesk_receipts_total{vendor=\"xiaomi\",type=\"clicked\"")
+        .await;
+    assert_eq!(
+        clicked,
+        (receipts / 3) as i64,
+        "every click receipt applied once"
+    );
 }
 
 async fn first_phones(f: &Fixture) -> Arc<Vec<Phone>> {
