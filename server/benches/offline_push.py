@@ -47,7 +47,7 @@ def main():
                PUSHDESK_ADDR=f"127.0.0.1:{port}", PUSHDESK_SANDBOX="1",
                PUSHDESK_CERT_ACTIVATION_DELAY="0", LEPTOS_SITE_ROOT=f"{ROOT}/target/site",
                RUST_LOG="error")
-    server = subprocess.Popen([f"{ROOT}/target/release/pushdesk"], cwd=work, env=env,
+    server = subprocess.Popen([os.environ.get("PUSHDESK_BIN", f"{ROOT}/target/dist/pushdesk")], cwd=work, env=env,
                               stderr=open(f"{work}/server.log", "w"))
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
 

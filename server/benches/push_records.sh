@@ -3,7 +3,7 @@
 # the median of 7 requests per query. Needs `make build` first (`make bench` does it).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-BIN=$root/target/release/pushdesk
+BIN=${PUSHDESK_BIN:-$root/target/dist/pushdesk}
 dir=$(mktemp -d); port=$((20000 + RANDOM % 20000)); base=http://127.0.0.1:$port
 cd "$dir"
 DATABASE_URL="sqlite://$dir/p.db?mode=rwc" PUSHDESK_ADDR=127.0.0.1:$port PUSHDESK_SANDBOX=1 \
