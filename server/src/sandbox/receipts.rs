@@ -116,42 +116,22 @@ impl Default for Receipts {
 impl Receipts {
     /// The phone's notification switch (`PUT /devices/{reg_id}` `notifications_enabled`).
     pub fn set_notifications(&self, reg_id: &str, enabled: bool) {
-        let mut muted = self.muted.lock().unwrap_or_else(|e| e.into_inner());
-        if enabled {
-            muted.remove(reg_id);
-        } else {
-            muted.insert(reg_id.to_owned());
-        }
+        switch(&self.muted, reg_id, !enabled);
     }
 
     /// Of these phones, those whose notifications are off.
     pub fn muted_among(&self, reg_ids: &[String]) -> HashSet<String> {
-        let muted = self.muted.lock().unwrap_or_else(|e| e.into_inner());
-        reg_ids
-            .iter()
-            .filter(|r| muted.contains(*r))
-            .cloned()
-            .collect()
+        among(&self.muted, reg_ids)
     }
 
     /// The phone's network (`PUT /devices/{reg_id}` `online`).
     pub fn set_online(&self, reg_id: &str, online: bool) {
-        let mut offline = self.offline.lock().unwrap_or_else(|e| e.into_inner());
-        if online {
-            offline.remove(reg_id);
-        } else {
-            offline.insert(reg_id.to_owned());
-        }
+        switch(&self.offline, reg_id, !online);
     }
 
     /// Of these phones, those out of reach.
     pub fn offline_among(&self, reg_ids: &[String]) -> HashSet<String> {
-        let offline = self.offline.lock().unwrap_or_else(|e| e.into_inner());
-        reg_ids
-            .iter()
-            .filter(|r| offline.contains(*r))
-            .cloned()
-            .collect()
+        among(&self.offline, reg_ids)
     }
 
     /// Keeps a notification for an offline phone.
@@ -282,6 +262,26 @@ impl Receipts {
             .await;
         matches!(answer, Ok(res) if res.status() == reqwest::StatusCode::OK)
     }
+}
+
+/// Puts `reg_id` in `set` or takes it out.
+fn switch(set: &Mutex<HashSet<String>>, reg_id: &str, member: bool) {
+    let mut set = set.lock().unwrap_or_else(|e| e.into_inner());
+    if member {
+        set.insert(reg_id.to_owned());
+    } else {
+        set.remove(reg_id);
+    }
+}
+
+/// The phones of `reg_ids` in `set`.
+fn among(set: &Mutex<HashSet<String>>, reg_ids: &[String]) -> HashSet<String> {
+    let set = set.lock().unwrap_or_else(|e| e.into_inner());
+    reg_ids
+        .iter()
+        .filter(|r| set.contains(*r))
+        .cloned()
+        .collect()
 }
 
 /// Groups events by receiver, at most one per message id in a POST (the body is keyed by it)

@@ -237,6 +237,12 @@ impl Fixture {
             .sum()
     }
 
+    /// GET as the signed-in owner, the answer as JSON.
+    async fn console_json(&self, url: &str) -> Value {
+        let res = self.console.get(url).send().await.unwrap();
+        res.json().await.unwrap()
+    }
+
     async fn accepted(&self) -> i64 {
         self.metric("pushdesk_pushes_total{vendor=\"xiaomi\",outcome=\"accepted\"")
             .await
@@ -437,15 +443,9 @@ async fn receipt_intake_on_sqlite() {
     let mut pushes: Vec<(String, String)> = Vec::new();
     let mut before = String::new();
     loop {
-        let page: Value = f
-            .console
-            .get(format!("{records}?limit=200&outcome=accepted{before}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page = f
+            .console_json(&format!("{records}?limit=200&outcome=accepted{before}"))
+            .await;
         for r in page["items"].as_array().unwrap() {
             let id = r["message_id"].as_str().unwrap().to_owned();
             pushes.push((id, r["reg_id"].as_str().unwrap().to_owned()));
@@ -455,24 +455,9 @@ async fn receipt_intake_on_sqlite() {
             None => break,
         }
     }
-    let id = f
-        .console
-        .get(format!("{records}?limit=1"))
-        .send()
-        .await
-        .unwrap();
-    let id = id.json::<Value>().await.unwrap()["items"][0]["id"]
-        .as_i64()
-        .unwrap();
-    let detail: Value = f
-        .console
-        .get(format!("{records}/{id}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let newest = f.console_json(&format!("{records}?limit=1")).await;
+    let id = newest["items"][0]["id"].as_i64().unwrap();
+    let detail = f.console_json(&format!("{records}/{id}")).await;
     let request = detail["request"].as_str().unwrap();
     let body = request.rsplit("\n\n").next().unwrap();
     let url = form_urlencoded::parse(body.as_bytes())
@@ -516,16 +501,7 @@ async fn receipt_intake_on_sqlite() {
         }
     }
     let receipts: usize = by_message.values().map(Vec::len).sum::<usize>() * 3;
-    let n = 10_000;
-    let (c, base) = (client.clone(), f.base.clone());
-    let (wall, _) = closed_loop(n, move |_| {
-        let req = c.get(format!("{base}/healthz"));
-        async move {
-            assert!(req.send().await.unwrap().status().is_success());
-        }
-    })
-    .await;
-    let baseline = n as f64 / wall.as_secs_f64();
+    let baseline = healthz_rate(&client, &f.base).await;
     let posts = Arc::new(posts);
     let count = posts.len();
     let (c, p) = (client.clone(), posts.clone());
@@ -728,12 +704,10 @@ async fn phones_more(f: &Fixture, from: usize, n: usize) -> Vec<Phone> {
     more
 }
 
-/// `/sdk/v1/push-token` requests per second (each reports a phone's token again), against a
-/// trivial handler (`/healthz`) of the same server at the same concurrency.
-async fn token_reports(f: &Fixture, phones: &Arc<Vec<Phone>>, engine: &str) {
+/// The baseline: `/healthz` (a trivial handler) requests per second at the same concurrency.
+async fn healthz_rate(client: &Client, base: &str) -> f64 {
     let n = 10_000;
-    let client = Client::new();
-    let (c, base) = (client.clone(), f.base.clone());
+    let (c, base) = (client.clone(), base.to_owned());
     let (wall, _) = closed_loop(n, move |_| {
         let req = c.get(format!("{base}/healthz"));
         async move {
@@ -741,7 +715,15 @@ async fn token_reports(f: &Fixture, phones: &Arc<Vec<Phone>>, engine: &str) {
         }
     })
     .await;
-    let baseline = n as f64 / wall.as_secs_f64();
+    n as f64 / wall.as_secs_f64()
+}
+
+/// `/sdk/v1/push-token` requests per second (each reports a phone's token again), against a
+/// trivial handler (`/healthz`) of the same server at the same concurrency.
+async fn token_reports(f: &Fixture, phones: &Arc<Vec<Phone>>, engine: &str) {
+    let n = 10_000;
+    let client = Client::new();
+    let baseline = healthz_rate(&client, &f.base).await;
     let (c, base, p, cert) = (
         client.clone(),
         f.base.clone(),
