@@ -13,6 +13,7 @@ mod phone;
 mod push;
 mod receipts;
 mod sandbox;
+mod stats;
 mod token_writes;
 mod tokens;
 mod users;
