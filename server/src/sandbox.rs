@@ -108,50 +108,57 @@ impl Sandbox {
         );
     }
 
-    /// The phone comes back in reach (`online: true`): what was held for it lands now, unless
-    /// its time to live ran out (receipt 1024 then).
-    async fn bring_online(&self, app_id: &str, reg_id: &str) -> Result<(), AppError> {
+    /// The phone comes back in reach (`online: true`): what was held for it arrives now, unless
+    /// its time to live ran out (receipt 1024 then). It arrives as a push sent now would: a phone
+    /// whose notifications are off shows nothing (32), a `filter_next` fault filters it (64), and
+    /// what reached the phone counts toward today's quota.
+    async fn bring_online(&self, reg_id: &str) -> Result<(), AppError> {
         self.receipts.set_online(reg_id, true);
         let now = self.clock.now_ms();
+        let day = app::domain::beijing_day(now.div_euclid(1000));
         let target = [reg_id.to_owned()];
+        let muted = !self.receipts.muted_among(&target).is_empty();
         for h in self.receipts.take_held(Some(reg_id), now) {
+            let report =
+                |kind, bar| self.report(&h.app_id, &h.message_id, &h.extras, kind, &target, bar);
             if h.expires_at_ms < now {
-                self.report(
-                    app_id,
-                    &h.message_id,
-                    &h.extras,
-                    receipts::EXPIRED,
-                    &target,
-                    "Unknown",
-                );
+                report(receipts::EXPIRED, "Unknown");
                 continue;
             }
-            let shown = NotificationRow {
-                received_at: now,
-                ..h.notification.clone()
-            };
-            let mut tx = self.db.begin().await.map_err(StoreError::from_sqlx)?;
-            store::show_notifications(&mut tx, &[reg_id], &shown).await?;
-            tx.commit().await.map_err(StoreError::from_sqlx)?;
-            self.report(
-                app_id,
-                &h.message_id,
-                &h.extras,
-                receipts::DELIVERED,
-                &target,
-                "Enable",
-            );
+            let channel = h.notification.channel_id.as_deref();
+            if muted {
+                self.limits
+                    .record_delivery(&h.app_id, &target, channel, day);
+                report(receipts::NOTIFICATIONS_OFF, "Disable");
+                continue;
+            }
+            if !h.pass_through && self.faults.take_filtered(&h.app_id, 1) == 1 {
+                report(receipts::FILTERED, "Enable");
+                continue;
+            }
+            // Pass-through messages go to the app, not to the notification shade.
+            if !h.pass_through {
+                let shown = NotificationRow {
+                    received_at: now,
+                    ..h.notification.clone()
+                };
+                let mut tx = self.db.begin().await.map_err(StoreError::from_sqlx)?;
+                store::show_notifications(&mut tx, &[reg_id], &shown).await?;
+                tx.commit().await.map_err(StoreError::from_sqlx)?;
+            }
+            self.limits
+                .record_delivery(&h.app_id, &target, channel, day);
+            report(receipts::DELIVERED, "Enable");
         }
         Ok(())
     }
 
     /// Held notifications whose time to live ran out: receipt 1024, never shown.
-    async fn expire_held(&self) -> Result<(), AppError> {
+    fn expire_held(&self) {
         for h in self.receipts.take_held(None, self.clock.now_ms()) {
-            let app_id = device_of(&self.db, &h.reg_id).await?;
             let target = [h.reg_id.clone()];
             self.report(
-                &app_id,
+                &h.app_id,
                 &h.message_id,
                 &h.extras,
                 receipts::EXPIRED,
@@ -159,14 +166,11 @@ impl Sandbox {
                 "Unknown",
             );
         }
-        Ok(())
     }
 
     /// Expires what is due, then posts the receipts that are due.
     async fn flush_receipts(&self) -> receipts::Flushed {
-        if let Err(e) = self.expire_held().await {
-            tracing::warn!(error = %e, "expiring held notifications");
-        }
+        self.expire_held();
         self.receipts.flush(self.clock.now_ms()).await
     }
 
@@ -183,14 +187,6 @@ impl Sandbox {
             }
         });
     }
-}
-
-/// The app a phone's regId belongs to.
-async fn device_of(db: &AnyPool, reg_id: &str) -> Result<String, AppError> {
-    Ok(store::device(db, reg_id)
-        .await?
-        .ok_or(AppError::NotFound)?
-        .app_id)
 }
 
 /// Xiaomi's console: a push app for a package. Shared by the control API and the console page.

@@ -312,14 +312,10 @@ pub async fn set_device(
     }
     match settings.online {
         Some(false) => sb.receipts.set_online(&reg_id, false),
-        Some(true) => {
-            let app_id = super::device_of(&sb.db, &reg_id)
-                .await
-                .map_err(|e| ControlError::new(e, l))?;
-            sb.bring_online(&app_id, &reg_id)
-                .await
-                .map_err(|e| ControlError::new(e, l))?;
-        }
+        Some(true) => sb
+            .bring_online(&reg_id)
+            .await
+            .map_err(|e| ControlError::new(e, l))?,
         None => {}
     }
     Ok(StatusCode::NO_CONTENT)

@@ -67,13 +67,16 @@ struct Pending {
     due_ms: i64,
 }
 
-/// A notification waiting for an offline phone until its time to live runs out.
+/// A message waiting for an offline phone until its time to live runs out.
 #[derive(Debug, Clone)]
 pub struct Held {
+    pub app_id: String,
     pub reg_id: String,
     pub message_id: String,
     pub extras: Vec<(String, String)>,
+    /// The shade entry it makes on arrival; a pass-through message makes none.
     pub notification: NotificationRow,
+    pub pass_through: bool,
     pub expires_at_ms: i64,
 }
 
@@ -371,6 +374,7 @@ mod tests {
     fn held_notifications_leave_by_phone_or_by_expiry() {
         let r = Receipts::default();
         let held = |reg: &str, expires| Held {
+            app_id: "a".into(),
             reg_id: reg.into(),
             message_id: "m".into(),
             extras: Vec::new(),
@@ -383,6 +387,7 @@ mod tests {
                 channel_id: None,
                 received_at: 0,
             },
+            pass_through: false,
             expires_at_ms: expires,
         };
         r.hold(held("a", 10));

@@ -439,16 +439,17 @@ async fn deliver(sb: &Sandbox, app: &SandboxAppRow, m: Validated) -> Response {
         .collect();
     sb.limits
         .record_delivery(&app.app_id, &delivered, channel, day);
-    if !m.pass_through {
-        for reg_id in offline.iter() {
-            sb.receipts.hold(Held {
-                reg_id: reg_id.clone(),
-                message_id: id.clone(),
-                extras: m.extras.clone(),
-                notification: notification.clone(),
-                expires_at_ms: now + m.time_to_live,
-            });
-        }
+    // Pass-through messages wait for an offline phone too; one over the quota was dropped.
+    for reg_id in offline.iter().filter(|r| !over.contains(*r)) {
+        sb.receipts.hold(Held {
+            app_id: app.app_id.clone(),
+            reg_id: reg_id.clone(),
+            message_id: id.clone(),
+            extras: m.extras.clone(),
+            notification: notification.clone(),
+            pass_through: m.pass_through,
+            expires_at_ms: now + m.time_to_live,
+        });
     }
     let muted: Vec<String> = reached
         .iter()

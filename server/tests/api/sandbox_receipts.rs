@@ -122,4 +122,45 @@ on_both_engines! {
         flush(&app).await;
         assert!(record(&app, next).await["record"]["delivered_at"].as_i64().is_some());
     }
+
+    #[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "0", "PUSHDESK_PUBLIC_URL" = "self")]
+    async fn a_phone_back_online_takes_what_waited_as_it_is_now(app) {
+        let f = im_fixture(&app, 2, Some("im_message")).await;
+        let (muted, filtered) = (&f.reg_ids[0], &f.reg_ids[1]);
+        for reg in [muted, filtered] {
+            set_device(&app, reg, json!({"online": false})).await;
+        }
+        let off = push_with_ttl(&app, &f, muted, 600).await;
+        let dropped = push_with_ttl(&app, &f, filtered, 600).await;
+        // Notifications switched off while away: it arrives, shows nothing, and says 32.
+        set_device(&app, muted, json!({"notifications_enabled": false, "online": true})).await;
+        faults(&app, &f, json!({"filter_next": 1})).await;
+        set_device(&app, filtered, json!({"online": true})).await;
+        assert_eq!(flush(&app).await["pending"], 0);
+        let detail = record(&app, off).await;
+        assert_eq!(failure(&detail), 32, "{detail}");
+        assert_eq!(detail["record"]["delivered_at"], Value::Null);
+        assert!(shade(&app, muted).await.is_empty());
+        assert_eq!(failure(&record(&app, dropped).await), 64, "filtered on arrival");
+        assert!(shade(&app, filtered).await.is_empty());
+        let (next, _) = test_push(&app, &f, filtered).await;
+        flush(&app).await;
+        assert!(record(&app, next).await["record"]["delivered_at"].as_i64().is_some(), "the fault was used up");
+    }
+
+    #[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "0", "PUSHDESK_PUBLIC_URL" = "self")]
+    async fn what_lands_after_the_phone_is_back_counts_toward_the_quota(app) {
+        // No channel: the default class, one a day.
+        let f = im_fixture(&app, 1, None).await;
+        let reg = &f.reg_ids[0];
+        app.put(&format!("/sandbox/mipush/apps/{}/limits", f.app_id), json!({"quotas": true})).await;
+        set_device(&app, reg, json!({"online": false})).await;
+        let waited = push_with_ttl(&app, &f, reg, 600).await;
+        set_device(&app, reg, json!({"online": true})).await;
+        let (over, _) = test_push(&app, &f, reg).await;
+        flush(&app).await;
+        assert!(record(&app, waited).await["record"]["delivered_at"].as_i64().is_some());
+        assert_eq!(failure(&record(&app, over).await), 128, "the day's one was the message that waited");
+        assert_eq!(shade(&app, reg).await.len(), 1);
+    }
 }
