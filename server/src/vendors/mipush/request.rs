@@ -29,11 +29,12 @@ impl fmt::Debug for AppSecret {
 /// What tapping the notification does: `extra.notify_effect` 1, 2 or 3.
 pub use app::domain::ClickAction;
 
-/// `extra.callback*`: where Xiaomi reports delivery and clicks.
+/// `extra.callback*`: where Xiaomi posts receipts (delivery, clicks, drops).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Callback {
     pub url: String,
-    /// Bit mask: 1 delivered, 2 clicked, 16 invalid target, 128 over quota.
+    /// Bit mask: 1 delivered, 2 clicked, 16 invalid target, 32 notifications off, 64 filtered,
+    /// 128 over quota, 1024 expired (docs/mipush-server-api.md §6.1).
     pub kind: Option<u32>,
     pub param: Option<String>,
 }
