@@ -1,13 +1,14 @@
 //! Push certificates: add, edit, delete, the credential check on save, and the versions that
 //! make an edit wait for its activation delay while the previous one keeps serving.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use app::api::CertificatesBackend;
 use app::domain::{
     AppError, CertificateCheck, CertificateDraft, CertificateId, CertificateList,
-    CertificateSettings, CertificateStatus, CertificateView, CheckState, FieldError, Platform,
-    QuotaNote, Rule, Sdkappid, UserView, Vendor, beijing_day,
+    CertificateSettings, CertificateStatus, CertificateView, CheckState, FieldError, MessageClass,
+    Platform, QuotaNote, Rule, Sdkappid, UserView, Vendor, beijing_day,
 };
 use async_trait::async_trait;
 
@@ -59,22 +60,36 @@ impl Services {
             .ok_or(AppError::NotFound)?;
         let versions = certs::versions(&self.db, id).await?;
         let view = self.certificate_view(&cert, &versions, self.clock.now())?;
-        self.with_quota(view).await
+        Ok(Self::with_quota(
+            view,
+            &self.devices_at_cap(cert.sdkappid).await?,
+        ))
     }
 
     /// The view with its standing in the quota ledger: the class its pushes fall in without a
-    /// channel of their own, that class's daily cap and the devices at it today.
-    async fn with_quota(&self, mut view: CertificateView) -> Result<CertificateView, AppError> {
+    /// channel of their own, that class's daily cap and the devices at it today (`at_cap`, from
+    /// [`quota::devices_at_cap`] for the app).
+    fn with_quota(
+        mut view: CertificateView,
+        at_cap: &HashMap<(i64, MessageClass), i64>,
+    ) -> CertificateView {
         let class = view.settings.message_class(None);
         if let (true, Some(cap)) = (view.sending_supported, class.daily_cap()) {
-            let day = beijing_day(self.clock.now());
             view.quota = Some(QuotaNote {
                 class,
                 daily_cap: cap,
-                devices_at_cap: quota::devices_at_cap(&self.db, view.id, class, day, cap).await?,
+                devices_at_cap: at_cap.get(&(view.id, class)).copied().unwrap_or(0),
             });
         }
-        Ok(view)
+        view
+    }
+
+    async fn devices_at_cap(
+        &self,
+        sdkappid: i64,
+    ) -> Result<HashMap<(i64, MessageClass), i64>, AppError> {
+        let day = beijing_day(self.clock.now());
+        Ok(quota::devices_at_cap(&self.db, sdkappid, day).await?)
     }
 
     /// Writes "became effective" to the audit log for every version whose time has come; safe
@@ -234,6 +249,7 @@ impl CertificatesBackend for Services {
         let rows = certs::list(&self.db, app.sdkappid).await?;
         let versions = certs::versions_of_app(&self.db, app.sdkappid).await?;
         let now = self.clock.now();
+        let at_cap = self.devices_at_cap(app.sdkappid).await?;
         let mut certificates = Vec::with_capacity(rows.len());
         for cert in &rows {
             let mine: Vec<VersionRow> = versions
@@ -242,7 +258,7 @@ impl CertificatesBackend for Services {
                 .cloned()
                 .collect();
             let view = self.certificate_view(cert, &mine, now)?;
-            certificates.push(self.with_quota(view).await?);
+            certificates.push(Self::with_quota(view, &at_cap));
         }
         Ok(CertificateList {
             now,

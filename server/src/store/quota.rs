@@ -75,24 +75,32 @@ where
     Ok(out)
 }
 
-/// Devices of the certificate that reached `cap` in `class` on `day`.
+/// For each certificate of the app, the devices that used up their class's cap on `day`:
+/// `(certificate_id, class) → devices`. One statement for a whole certificate list.
 pub async fn devices_at_cap<'e, E: Executor<'e, Database = Any>>(
     db: E,
-    certificate_id: i64,
-    class: MessageClass,
+    sdkappid: i64,
     day: i64,
-    cap: i64,
-) -> StoreResult<i64> {
-    let (n,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM push_quota WHERE certificate_id = $1 AND day = $2 AND class = $3 \
-         AND sent >= $4",
+) -> StoreResult<HashMap<(i64, MessageClass), i64>> {
+    let cap = |c: MessageClass| c.daily_cap().unwrap_or(i64::MAX);
+    let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+        "SELECT q.certificate_id, q.class, COUNT(*) FROM push_quota q \
+         JOIN push_certificates c ON c.id = q.certificate_id \
+         WHERE c.sdkappid = $1 AND q.day = $2 \
+         AND ((q.class = $3 AND q.sent >= $4) OR (q.class = $5 AND q.sent >= $6)) \
+         GROUP BY q.certificate_id, q.class",
     )
-    .bind(certificate_id)
+    .bind(sdkappid)
     .bind(day)
-    .bind(class.as_str())
-    .bind(cap)
-    .fetch_one(db)
+    .bind(MessageClass::Default.as_str())
+    .bind(cap(MessageClass::Default))
+    .bind(MessageClass::Public.as_str())
+    .bind(cap(MessageClass::Public))
+    .fetch_all(db)
     .await
     .map_err(StoreError::from_sqlx)?;
-    Ok(n)
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, class, n)| Some(((id, MessageClass::parse(&class)?), n)))
+        .collect())
 }
