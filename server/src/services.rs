@@ -7,7 +7,9 @@ mod audit;
 mod auth;
 mod certificates;
 mod diagnose;
+mod groups;
 pub mod im;
+mod message_writes;
 mod messages;
 mod phone;
 mod push;
@@ -60,6 +62,7 @@ pub struct Services {
     /// The most receivers a `/v4` batchsendmsg takes.
     batchsend_max: usize,
     token_writes: token_writes::TokenWrites,
+    message_writes: message_writes::MessageWrites,
 }
 
 /// What [`Services::new`] is built from.
@@ -105,6 +108,7 @@ impl Services {
                 public_url,
             )),
             metrics,
+            message_writes: message_writes::MessageWrites::start(db.clone(), clock.clone()),
             clock,
             user_events: tokio::sync::broadcast::channel(1024).0,
             batchsend_max: 500,

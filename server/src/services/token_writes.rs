@@ -1,11 +1,10 @@
-//! Device tokens written in groups. A report waits for the commit that carries it, and one commit
-//! (on SQLite, one wait for the disk) carries every report that arrived while the previous one
-//! ran: alone, a report is written at once; under load, groups form by themselves.
+//! Device tokens written in groups ([`Groups`]): one transaction for every report that arrived
+//! while the previous one was committed.
 
 use app::domain::AppError;
 use sqlx::AnyPool;
-use tokio::sync::{mpsc, oneshot};
 
+use super::groups::Groups;
 use super::internal;
 use crate::store::StoreError;
 use crate::store::device_tokens;
@@ -22,56 +21,44 @@ pub(crate) struct TokenBinding {
     pub now: i64,
 }
 
-type Pending = (TokenBinding, oneshot::Sender<Result<(), AppError>>);
-
 pub(crate) struct TokenWrites {
-    queue: mpsc::Sender<Pending>,
+    groups: Groups<TokenBinding, Result<(), AppError>>,
 }
 
 impl TokenWrites {
     /// Starts the writer task (inside the runtime).
     pub fn start(db: AnyPool) -> Self {
-        let (queue, pending) = mpsc::channel(4 * GROUP_MAX);
-        tokio::spawn(write_groups(db, pending));
-        Self { queue }
+        let groups = Groups::start(GROUP_MAX, move |group| write_groups(db.clone(), group));
+        Self { groups }
     }
 
     /// Returns once the binding is committed.
     pub async fn bind(&self, binding: TokenBinding) -> Result<(), AppError> {
-        let (done, committed) = oneshot::channel();
-        self.queue
-            .send((binding, done))
+        self.groups
+            .submit(binding)
             .await
-            .map_err(|_| internal("token writer", "stopped"))?;
-        committed
-            .await
-            .map_err(|_| internal("token writer", "dropped a report"))?
+            .ok_or_else(|| internal("token writer", "stopped"))?
     }
 }
 
-async fn write_groups(db: AnyPool, mut pending: mpsc::Receiver<Pending>) {
-    let mut group = Vec::with_capacity(GROUP_MAX);
-    while pending.recv_many(&mut group, GROUP_MAX).await > 0 {
-        if write_group(&db, &group).await.is_ok() {
-            for (_, done) in group.drain(..) {
-                let _ = done.send(Ok(()));
-            }
-            continue;
-        }
-        // One report that cannot be written must not fail the others: each on its own.
-        for (b, done) in group.drain(..) {
-            let written =
-                device_tokens::bind_token(&db, b.certificate_id, &b.token, &b.session, b.now)
-                    .await
-                    .map_err(AppError::from);
-            let _ = done.send(written);
-        }
+async fn write_groups(db: AnyPool, group: Vec<TokenBinding>) -> Vec<Result<(), AppError>> {
+    if write_group(&db, &group).await.is_ok() {
+        return group.iter().map(|_| Ok(())).collect();
     }
+    // One report that cannot be written must not fail the others: each on its own.
+    let mut out = Vec::with_capacity(group.len());
+    for b in &group {
+        let written = device_tokens::bind_token(&db, b.certificate_id, &b.token, &b.session, b.now)
+            .await
+            .map_err(AppError::from);
+        out.push(written);
+    }
+    out
 }
 
-async fn write_group(db: &AnyPool, group: &[Pending]) -> Result<(), StoreError> {
+async fn write_group(db: &AnyPool, group: &[TokenBinding]) -> Result<(), StoreError> {
     let mut tx = db.begin().await.map_err(StoreError::from_sqlx)?;
-    for (b, _) in group {
+    for b in group {
         device_tokens::bind_token(&mut *tx, b.certificate_id, &b.token, &b.session, b.now).await?;
     }
     tx.commit().await.map_err(StoreError::from_sqlx)

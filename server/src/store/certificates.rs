@@ -157,6 +157,42 @@ pub async fn versions_of_app<'e, E: Executor<'e, Database = Any>>(
     .map_err(StoreError::from_sqlx)
 }
 
+/// A version of a live certificate, with the certificate's vendor.
+#[derive(Debug, Clone, FromRow)]
+pub struct LiveVersion {
+    pub vendor: String,
+    #[sqlx(flatten)]
+    pub version: VersionRow,
+}
+
+/// Every version of the app's live certificates among `ids`, by certificate and version: one
+/// statement for what a send needs to know of its receivers' certificates.
+pub async fn live_versions<'e, E: Executor<'e, Database = Any>>(
+    db: E,
+    sdkappid: i64,
+    ids: &[i64],
+) -> StoreResult<Vec<LiveVersion>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let columns = VERSION_COLUMNS
+        .split(", ")
+        .map(|c| format!("v.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    sqlx::query_as(&format!(
+        "SELECT c.vendor, {columns} FROM push_certificates c \
+         JOIN certificate_versions v ON v.certificate_id = c.id \
+         WHERE c.sdkappid = $1 AND c.deleted_at IS NULL AND c.id IN ({list}) \
+         ORDER BY v.certificate_id, v.version"
+    ))
+    .bind(sdkappid)
+    .fetch_all(db)
+    .await
+    .map_err(StoreError::from_sqlx)
+}
+
 pub async fn versions<'e, E: Executor<'e, Database = Any>>(
     db: E,
     certificate_id: i64,

@@ -73,34 +73,38 @@ pub async fn insert_messages(
     Ok(ids)
 }
 
-/// Messages sent again within the de-duplication window: content hash → (MsgSeq, MsgTime).
-pub async fn duplicates(
+/// A message stored since the de-duplication window began, as a resend is matched against it.
+#[derive(Debug, Clone, FromRow)]
+pub struct RecentSend {
+    pub content_hash: String,
+    pub from_account: String,
+    pub msg_random: i64,
+    pub msg_seq: i64,
+    pub msg_time: i64,
+}
+
+/// The app's messages since `since` with one of `hashes` (each names content and receiver),
+/// oldest first; the caller matches sender and MsgRandom.
+pub async fn recent(
     db: &sqlx::AnyPool,
     sdkappid: i64,
-    from_account: &str,
-    msg_random: i64,
     hashes: &[String],
     since: i64,
-) -> StoreResult<std::collections::HashMap<String, (i64, i64)>> {
-    let mut found = std::collections::HashMap::new();
+) -> StoreResult<Vec<RecentSend>> {
+    let mut found = Vec::new();
     for chunk in hashes.chunks(CHUNK) {
         let sql = format!(
-            "SELECT content_hash, msg_seq, msg_time FROM im_messages WHERE sdkappid = $1 \
-             AND from_account = $2 AND msg_random = $3 AND msg_time >= $4 \
-             AND content_hash IN ({}) ORDER BY id",
-            placeholders(5, chunk.len())
+            "SELECT content_hash, from_account, msg_random, msg_seq, msg_time FROM im_messages \
+             WHERE sdkappid = $1 AND content_hash IN ({}) AND msg_time >= $2 ORDER BY id",
+            placeholders(3, chunk.len())
         );
-        let mut q = sqlx::query_as::<_, (String, i64, i64)>(&sql)
+        let mut q = sqlx::query_as::<_, RecentSend>(&sql)
             .bind(sdkappid)
-            .bind(from_account)
-            .bind(msg_random)
             .bind(since);
         for h in chunk {
             q = q.bind(h.as_str());
         }
-        for (hash, seq, time) in q.fetch_all(db).await.map_err(StoreError::from_sqlx)? {
-            found.insert(hash, (seq, time));
-        }
+        found.extend(q.fetch_all(db).await.map_err(StoreError::from_sqlx)?);
     }
     Ok(found)
 }

@@ -534,6 +534,51 @@ on_both_engines! {
         assert_eq!(r[1]["msg_key"], sent["MsgKey"]);
     }
 
+    #[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "0")]
+    async fn messages_sent_at_once_are_each_stored_and_pushed_once(app) {
+        let f = fixture(&app, 6).await;
+        let users: Vec<String> = (0..6).map(|i| format!("u{i}")).collect();
+        let accounts: Vec<&str> = users.iter().map(String::as_str).chain(["bob"]).collect();
+        ok(&v4(&app, &f, "im_open_login_svc/multiaccount_import", json!({"Accounts": accounts})).await);
+        for (user, reg_id) in users.iter().zip(&f.reg_ids) {
+            login(&app, &f, user, reg_id).await;
+        }
+        // Every user's message twice, and all of them at once, with an unknown receiver and an
+        // unknown sender among them: whichever sends share a transaction, each answers alone.
+        let mut bodies: Vec<Value> = users
+            .iter()
+            .enumerate()
+            .flat_map(|(i, u)| {
+                let m = text_msg(u, &format!("at once to {u}"), 8000 + i as u32);
+                [m.clone(), m]
+            })
+            .collect();
+        bodies.push(text_msg("nobody", "to no one", 8100));
+        let mut stranger = text_msg("u0", "from a stranger", 8101);
+        stranger["From_Account"] = json!("stranger");
+        bodies.push(stranger);
+        let answers = futures_util::future::join_all(
+            bodies.iter().map(|b| v4(&app, &f, "openim/sendmsg", b.clone())),
+        )
+        .await;
+        for pair in answers[..12].chunks(2) {
+            ok(&pair[0]);
+            ok(&pair[1]);
+            assert_eq!(pair[0]["MsgKey"], pair[1]["MsgKey"], "a resend answers as the first");
+            assert_eq!(pair[0]["MsgTime"], pair[1]["MsgTime"]);
+        }
+        assert_eq!(answers[12]["ErrorCode"], 90012, "{}", answers[12]);
+        assert_eq!(answers[13]["ErrorCode"], 90008, "{}", answers[13]);
+        assert_eq!(count(&app, "SELECT COUNT(*), CAST(0 AS BIGINT) FROM im_messages").await.0, 6);
+        for (user, reg_id) in users.iter().zip(&f.reg_ids) {
+            let shown = drained_shade(&app, reg_id, 1).await;
+            assert_eq!(shown.len(), 1, "{shown:?}");
+            assert_eq!(shown[0]["description"], format!("at once to {user}"));
+        }
+        let accepted = records(&app, "outcome=accepted").await;
+        assert_eq!(accepted.len(), 6, "{accepted:?}");
+    }
+
     async fn rest_errors_answer_with_tencents_codes(app) {
         let f = fixture(&app, 0).await;
         let fail = |v: &Value, code: i64| {
