@@ -4,9 +4,10 @@
 //!
 //! - **claim**: lease what is due to this worker (several instances share a backlog);
 //! - **group**: pushes of identical content through one certificate share vendor calls;
-//! - **deliver**: one attempt per vendor call (calls of one round overlap);
-//! - **record**: a push record per device with the vendor call behind it, and the regIds the
-//!   vendor no longer knows retired, in one transaction with …
+//! - **deliver**: one attempt per vendor call (every call of the round overlapping);
+//! - **record**: a push record per device with the vendor call behind it, the accepted ones
+//!   counted in the quota ledger, and the regIds the vendor no longer knows retired, for the
+//!   whole round in one transaction and in multi-row statements, with …
 //! - **mark**: … the outbox rows done, or due again as the retry policy ([`policy`]) says,
 //!   with the attempt count stored on the row.
 //!
@@ -16,10 +17,14 @@
 mod policy;
 mod vendor;
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::ops::Range;
 use std::sync::Arc;
 
 use app::domain::{
-    CertificateSettings, PushKind, PushOutcome, SkipReason, Vendor, beijing_day, msg_key,
+    CertificateSettings, MessageClass, PushKind, PushOutcome, SkipReason, Vendor, beijing_day,
+    msg_key,
 };
 use futures_util::{StreamExt, stream};
 use sqlx::AnyPool;
@@ -35,7 +40,7 @@ use crate::store::StoreError;
 use crate::store::certificates::{self as certs, VersionRow, serving};
 use crate::store::device_tokens;
 use crate::store::outbox::{self, Claimed};
-use crate::store::push::{self as records, NewRecord};
+use crate::store::push::{self as records, NewRecord, NewRequest};
 use crate::store::quota;
 
 /// Outbox rows one round claims: two vendor calls' worth, so that several instances share a
@@ -193,22 +198,29 @@ impl Dispatcher {
             receipts_url: self.receipts_url(push.certificate_id),
             ..push.content.clone()
         };
+        let class = creds.settings.message_class(content.channel_id.as_deref());
         let mut reports = Vec::new();
         let mut offset = 0;
         for call in self.vendors.calls(creds, &content, reg_ids) {
             let mine = &targets[offset..offset + call.targets()];
             offset += call.targets();
             let answer = self.vendors.attempt(&call).await;
-            let vendor = creds.settings.vendor;
-            let (request_id, record_ids) = {
-                let mut tx = self.db.begin().await?;
-                let written = self
-                    .record(&mut tx, push, creds, mine, &call, &answer, 1)
-                    .await?;
-                tx.commit().await?;
-                written
+            let written = Written {
+                push,
+                vendor: creds.settings.vendor,
+                class,
+                targets: mine,
+                call: &call,
+                answer: &answer,
+                attempts: 1,
             };
-            self.count(vendor, mine, &answer);
+            let mut tx = self.db.begin().await?;
+            let (request_id, record_ids) = self
+                .record(&mut tx, &[written], Vec::new(), self.clock.now())
+                .await?
+                .remove(0);
+            tx.commit().await?;
+            self.count(creds.settings.vendor, mine, &answer);
             reports.push(CallReport {
                 call,
                 answer,
@@ -219,77 +231,89 @@ impl Dispatcher {
         Ok(reports)
     }
 
-    /// Writes one call's records, counts the accepted ones in the quota ledger and retires the
-    /// regIds the vendor no longer knows, so whoever reads one sees the others. Returns the
-    /// request's id and the records' ids.
-    #[allow(clippy::too_many_arguments)]
-    async fn record(
+    /// Writes vendor calls' records in multi-row statements, with `more` records after them: a
+    /// request row per call, a push record per target, the accepted ones counted in the quota
+    /// ledger, and the regIds the vendor no longer knows retired, so whoever reads one sees the
+    /// others. Returns each call's request id and record ids.
+    async fn record<'a>(
         &self,
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-        push: &Push<'_>,
-        creds: &Credentials,
-        targets: &[Target],
-        call: &Call,
-        answer: &Answer,
-        attempts: u32,
-    ) -> DispatchResult<(i64, Vec<i64>)> {
-        let now = self.clock.now();
-        let request_id = records::insert_request(
-            &mut **tx,
-            push.sdkappid,
-            push.certificate_id,
-            &call.redacted(),
-            &answer.body,
-            now,
-        )
-        .await?;
-        let rows: Vec<NewRecord> = targets
+        calls: &[Written<'a>],
+        more: Vec<NewRecord<'a>>,
+        now: i64,
+    ) -> DispatchResult<Vec<(i64, Vec<i64>)>> {
+        let requests: Vec<NewRequest> = calls
             .iter()
-            .map(|t| {
-                let (outcome, reason) = outcome_of(answer, &t.reg_id);
-                NewRecord {
+            .map(|c| NewRequest {
+                sdkappid: c.push.sdkappid,
+                certificate_id: c.push.certificate_id,
+                request: c.call.redacted(),
+                answer: &c.answer.body,
+            })
+            .collect();
+        let request_ids = records::insert_requests(tx, &requests, now).await?;
+        let mut rows = Vec::with_capacity(calls.iter().map(|c| c.targets.len()).sum());
+        let mut accepted = Vec::new();
+        for (c, request_id) in calls.iter().zip(&request_ids) {
+            let first = rows.len();
+            for t in c.targets {
+                let (outcome, reason) = outcome_of(c.answer, &t.reg_id);
+                rows.push(NewRecord {
                     user_id: t.user_id.as_deref(),
                     outcome,
                     reason,
-                    vendor_code: answer.code,
-                    message_id: answer.message_id.as_deref(),
-                    trace_id: answer.trace_id.as_deref(),
-                    attempts: i64::from(attempts),
-                    latency_ms: answer.latency.as_millis() as i64,
-                    sent_by: push.sent_by,
-                    request_id: Some(request_id),
+                    vendor_code: c.answer.code,
+                    message_id: c.answer.message_id.as_deref(),
+                    trace_id: c.answer.trace_id.as_deref(),
+                    attempts: i64::from(c.attempts),
+                    latency_ms: c.answer.latency.as_millis() as i64,
+                    sent_by: c.push.sent_by,
+                    request_id: Some(*request_id),
                     msg_key: t.msg_key.as_deref(),
                     ..NewRecord::of(
-                        push.sdkappid,
-                        Some(push.certificate_id),
-                        push.kind,
+                        c.push.sdkappid,
+                        Some(c.push.certificate_id),
+                        c.push.kind,
                         &t.reg_id,
-                        &push.content.title,
-                        &push.content.description,
+                        &c.push.content.title,
+                        &c.push.content.description,
                     )
-                }
-            })
-            .collect();
-        let record_ids = records::insert_records(tx, &rows, now).await?;
-        let accepted: Vec<&str> = rows
+                });
+            }
+            // A device counts once per call, however often the call names it.
+            let mut mine: Vec<&str> = rows[first..]
+                .iter()
+                .filter(|r| r.outcome == PushOutcome::Accepted)
+                .map(|r| r.reg_id)
+                .collect();
+            mine.sort_unstable();
+            mine.dedup();
+            accepted.extend(mine.into_iter().map(|reg_id| quota::Accepted {
+                certificate_id: c.push.certificate_id,
+                class: c.class,
+                reg_id,
+            }));
+            let gone: Vec<String> = c
+                .targets
+                .iter()
+                .filter(|t| c.answer.is_gone(&t.reg_id))
+                .map(|t| t.reg_id.clone())
+                .collect();
+            device_tokens::retire(&mut **tx, c.push.certificate_id, &gone, now).await?;
+            self.metrics
+                .observe_vendor_latency(c.vendor.as_str(), c.answer.latency);
+        }
+        let counted = rows.len();
+        rows.extend(more);
+        let mut record_ids = records::insert_records(tx, &rows, now).await?;
+        record_ids.truncate(counted);
+        quota::count(tx, &accepted, beijing_day(now)).await?;
+        let mut ids = record_ids.into_iter();
+        Ok(calls
             .iter()
-            .filter(|r| r.outcome == PushOutcome::Accepted)
-            .map(|r| r.reg_id)
-            .collect();
-        let class = creds
-            .settings
-            .message_class(push.content.channel_id.as_deref());
-        quota::count(tx, push.certificate_id, &accepted, class, beijing_day(now)).await?;
-        let vendor = creds.settings.vendor;
-        let gone: Vec<String> = targets
-            .iter()
-            .filter(|t| answer.is_gone(&t.reg_id))
-            .map(|t| t.reg_id.clone())
-            .collect();
-        device_tokens::retire(&mut **tx, push.certificate_id, &gone, now).await?;
-        self.metrics
-            .observe_vendor_latency(vendor.as_str(), answer.latency);
-        Ok((request_id, record_ids))
+            .zip(request_ids)
+            .map(|(c, request_id)| (request_id, ids.by_ref().take(c.targets.len()).collect()))
+            .collect())
     }
 
     /// Counts each target's outcome for `/metrics`.
@@ -301,9 +325,9 @@ impl Dispatcher {
         }
     }
 
-    /// One round of the outbox worker named `owner`: claims what is due, sends it in batches of
-    /// identical content per certificate, records and marks each batch. Returns how many rows
-    /// it handled (0: nothing was due).
+    /// One round of the outbox worker named `owner`: claims what is due, makes the vendor calls
+    /// of every batch of identical content per certificate (overlapping), and records and marks
+    /// the whole round in one transaction. Returns how many rows it handled (0: nothing was due).
     pub async fn run_round(&self, owner: &str) -> DispatchResult<usize> {
         let now = self.clock.now();
         outbox::claim(
@@ -316,15 +340,136 @@ impl Dispatcher {
         )
         .await?;
         let rows = outbox::claimed(&self.db, owner).await?;
-        let batches = group(&rows);
-        // Vendor calls overlap, each batch recording its own answer; a batch whose recording
-        // failed stays leased and is taken again when the lease runs out.
-        let calls: Vec<_> = batches.into_iter().map(|b| self.deliver(b)).collect();
-        let results: Vec<DispatchResult<()>> = stream::iter(calls)
-            .buffer_unordered(PARALLEL_CALLS)
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        // Each certificate's serving version, read once a round.
+        let mut serving_now: HashMap<i64, Option<Credentials>> = HashMap::new();
+        for r in &rows {
+            if let Entry::Vacant(slot) = serving_now.entry(r.certificate_id) {
+                let versions = certs::versions(&self.db, r.certificate_id).await?;
+                let creds = serving(&versions, now)
+                    .map(|v| self.credentials(v))
+                    .transpose()?;
+                slot.insert(creds);
+            }
+        }
+        let mut stale = Vec::new();
+        let mut batches = Vec::new();
+        for rows in group(&rows) {
+            match &serving_now[&rows[0].certificate_id] {
+                Some(creds) => batches.push(self.batch(rows, creds)),
+                // Deleted or refused since the message was accepted.
+                None => stale.extend(rows),
+            }
+        }
+        let calls: Vec<(usize, Range<usize>, Call)> = batches
+            .iter()
+            .enumerate()
+            .flat_map(|(i, b)| {
+                let reg_ids = b.targets.iter().map(|t| t.reg_id.clone()).collect();
+                let mut offset = 0;
+                self.vendors
+                    .calls(b.creds, &b.push.content, reg_ids)
+                    .into_iter()
+                    .map(move |call| {
+                        let range = offset..offset + call.targets();
+                        offset = range.end;
+                        (i, range, call)
+                    })
+            })
+            .collect();
+        // One attempt per call, the round's calls overlapping.
+        let attempts: Vec<_> = calls
+            .iter()
+            .map(|(_, _, c)| self.vendors.attempt(c))
+            .collect();
+        let answers: Vec<Answer> = stream::iter(attempts)
+            .buffered(PARALLEL_CALLS)
             .collect()
             .await;
-        results.into_iter().collect::<DispatchResult<()>>()?;
+
+        let now = self.clock.now();
+        let mut written = Vec::new();
+        let mut done: Vec<i64> = stale.iter().map(|r| r.id).collect();
+        let mut later = Vec::new();
+        let mut retried = Vec::with_capacity(calls.len());
+        for ((i, range, call), answer) in calls.iter().zip(&answers) {
+            let b = &batches[*i];
+            let (rows, targets) = (&b.rows[range.clone()], &b.targets[range.clone()]);
+            let attempt = b.rows[0].attempts as u32 + 1;
+            let next = self.policy.decide(
+                answer.verdict == Verdict::Transient,
+                attempt,
+                now - b.rows[0].msg_time,
+                policy::jitter(),
+            );
+            let write = Written {
+                push: &b.push,
+                vendor: b.creds.settings.vendor,
+                class: b.class,
+                targets,
+                call,
+                answer,
+                attempts: attempt,
+            };
+            retried.push(matches!(next, Next::Retry { .. }));
+            match next {
+                Next::Record => {
+                    written.push(write);
+                    done.extend(ids(rows));
+                }
+                Next::Retry { after_secs } => {
+                    later.push((ids(rows), i64::from(attempt), now + after_secs));
+                }
+                Next::RecordFailure { again_after_secs } => {
+                    written.push(write);
+                    match again_after_secs {
+                        Some(after) => later.push((ids(rows), 0, now + after)),
+                        None => done.extend(ids(rows)),
+                    }
+                }
+            }
+        }
+        let keys: Vec<String> = stale
+            .iter()
+            .map(|r| msg_key(r.msg_seq, r.msg_random, r.msg_time))
+            .collect();
+        let not_effective = stale
+            .iter()
+            .zip(&keys)
+            .map(|(r, key)| NewRecord {
+                user_id: Some(&r.user_id),
+                msg_key: Some(key),
+                ..NewRecord::of(
+                    r.sdkappid,
+                    Some(r.certificate_id),
+                    PushKind::Offline,
+                    &r.token,
+                    &r.push_title,
+                    &r.push_desc,
+                )
+                .skipped(SkipReason::CertificateNotEffective)
+            })
+            .collect();
+        // Rows of a round whose recording failed stay leased, taken again when the lease ends.
+        let mut tx = self.db.begin().await?;
+        self.record(&mut tx, &written, not_effective, now).await?;
+        outbox::mark_done(&mut *tx, &done).await?;
+        for (ids, attempts, due) in &later {
+            outbox::reschedule(&mut *tx, ids, *attempts, *due).await?;
+        }
+        tx.commit().await?;
+        for (((i, range, _), answer), retried) in calls.iter().zip(&answers).zip(retried) {
+            let b = &batches[*i];
+            let vendor = b.creds.settings.vendor;
+            if retried {
+                self.metrics
+                    .count_retried(vendor.as_str(), [answer.label.clone()]);
+            } else {
+                self.count(vendor, &b.targets[range.clone()], answer);
+            }
+        }
         Ok(rows.len())
     }
 
@@ -350,42 +495,9 @@ impl Dispatcher {
         Ok(outbox::release_owner(&self.db, owner).await?)
     }
 
-    /// One batch of identical pushes: the certificate's serving version, the vendor calls,
-    /// one attempt each, then records and marks as the policy says.
-    async fn deliver(&self, batch: &[Claimed]) -> DispatchResult<()> {
-        let head = &batch[0];
-        let now = self.clock.now();
-        let versions = certs::versions(&self.db, head.certificate_id).await?;
-        let keys: Vec<String> = batch
-            .iter()
-            .map(|r| msg_key(r.msg_seq, r.msg_random, r.msg_time))
-            .collect();
-        let Some(version) = serving(&versions, now) else {
-            // Deleted or refused since the message was accepted: say so, per device.
-            let rows: Vec<NewRecord> = batch
-                .iter()
-                .zip(&keys)
-                .map(|(r, key)| NewRecord {
-                    user_id: Some(&r.user_id),
-                    msg_key: Some(key),
-                    ..NewRecord::of(
-                        r.sdkappid,
-                        Some(r.certificate_id),
-                        PushKind::Offline,
-                        &r.token,
-                        &r.push_title,
-                        &r.push_desc,
-                    )
-                    .skipped(SkipReason::CertificateNotEffective)
-                })
-                .collect();
-            let mut tx = self.db.begin().await?;
-            records::insert_records(&mut tx, &rows, now).await?;
-            outbox::mark_done(&mut *tx, &ids(batch)).await?;
-            tx.commit().await?;
-            return Ok(());
-        };
-        let creds = self.credentials(version)?;
+    /// One batch of identical pushes as the vendor gets it: the content, and a target per row.
+    fn batch<'r>(&self, rows: &'r [Claimed], creds: &'r Credentials) -> Batch<'r> {
+        let head = &rows[0];
         let push = Push {
             sdkappid: head.sdkappid,
             certificate_id: head.certificate_id,
@@ -402,66 +514,42 @@ impl Dispatcher {
             },
             sent_by: None,
         };
-        let targets: Vec<Target> = batch
+        let targets = rows
             .iter()
-            .zip(keys)
-            .map(|(r, key)| Target {
+            .map(|r| Target {
                 reg_id: r.token.clone(),
                 user_id: Some(r.user_id.clone()),
-                msg_key: Some(key),
+                msg_key: Some(msg_key(r.msg_seq, r.msg_random, r.msg_time)),
             })
             .collect();
-        let reg_ids = targets.iter().map(|t| t.reg_id.clone()).collect();
-        let vendor = creds.settings.vendor;
-        let mut offset = 0;
-        for call in self.vendors.calls(&creds, &push.content, reg_ids) {
-            let (rows, mine) = (
-                &batch[offset..offset + call.targets()],
-                &targets[offset..offset + call.targets()],
-            );
-            offset += call.targets();
-            let answer = self.vendors.attempt(&call).await;
-            let attempt = head.attempts as u32 + 1;
-            let age = self.clock.now() - head.msg_time;
-            let next = self.policy.decide(
-                answer.verdict == Verdict::Transient,
-                attempt,
-                age,
-                policy::jitter(),
-            );
-            let mut tx = self.db.begin().await?;
-            let due = |secs: i64| self.clock.now() + secs;
-            match next {
-                Next::Record => {
-                    self.record(&mut tx, &push, &creds, mine, &call, &answer, attempt)
-                        .await?;
-                    outbox::mark_done(&mut *tx, &ids(rows)).await?;
-                }
-                Next::Retry { after_secs } => {
-                    outbox::reschedule(&mut *tx, &ids(rows), i64::from(attempt), due(after_secs))
-                        .await?;
-                }
-                Next::RecordFailure { again_after_secs } => {
-                    self.record(&mut tx, &push, &creds, mine, &call, &answer, attempt)
-                        .await?;
-                    match again_after_secs {
-                        Some(after) => {
-                            outbox::reschedule(&mut *tx, &ids(rows), 0, due(after)).await?
-                        }
-                        None => outbox::mark_done(&mut *tx, &ids(rows)).await?,
-                    }
-                }
-            }
-            tx.commit().await?;
-            if matches!(next, Next::Retry { .. }) {
-                self.metrics
-                    .count_retried(vendor.as_str(), [answer.label.clone()]);
-            } else {
-                self.count(vendor, mine, &answer);
-            }
+        Batch {
+            rows,
+            class: creds.settings.message_class(head.channel_id.as_deref()),
+            creds,
+            push,
+            targets,
         }
-        Ok(())
     }
+}
+
+/// Claimed rows that share vendor calls, with what the calls send.
+struct Batch<'r> {
+    rows: &'r [Claimed],
+    creds: &'r Credentials,
+    class: MessageClass,
+    push: Push<'static>,
+    targets: Vec<Target>,
+}
+
+/// One vendor call to write down: whose push, to which targets, and what the vendor said.
+struct Written<'a> {
+    push: &'a Push<'a>,
+    vendor: Vendor,
+    class: MessageClass,
+    targets: &'a [Target],
+    call: &'a Call,
+    answer: &'a Answer,
+    attempts: u32,
 }
 
 fn receipt_scope(certificate_id: i64) -> String {

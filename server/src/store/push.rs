@@ -100,27 +100,50 @@ impl<'a> NewRecord<'a> {
     }
 }
 
-pub async fn insert_request<'e, E: Executor<'e, Database = Any>>(
-    db: E,
-    sdkappid: i64,
-    certificate_id: i64,
-    request: &str,
-    answer: &str,
+/// One vendor call as stored: the request with its secret hidden, and the answer's body.
+pub struct NewRequest<'a> {
+    pub sdkappid: i64,
+    pub certificate_id: i64,
+    pub request: String,
+    pub answer: &'a str,
+}
+
+/// Writes vendor calls in multi-row statements; returns their ids in order.
+pub async fn insert_requests(
+    tx: &mut sqlx::Transaction<'_, Any>,
+    requests: &[NewRequest<'_>],
     now: i64,
-) -> StoreResult<i64> {
-    let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO push_requests (sdkappid, certificate_id, request, answer, created_at) \
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
-    )
-    .bind(sdkappid)
-    .bind(certificate_id)
-    .bind(request)
-    .bind(answer)
-    .bind(now)
-    .fetch_one(db)
-    .await
-    .map_err(StoreError::from_sqlx)?;
-    Ok(id)
+) -> StoreResult<Vec<i64>> {
+    let mut ids = Vec::with_capacity(requests.len());
+    for chunk in requests.chunks(super::rows_per_statement(tx, 4)) {
+        let rows = (0..chunk.len())
+            .map(|i| format!("({}, $1)", super::placeholders(i * 4 + 2, 4)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO push_requests (sdkappid, certificate_id, request, answer, created_at) \
+             VALUES {rows} RETURNING id"
+        );
+        let mut q = sqlx::query_as::<_, (i64,)>(&sql).bind(now);
+        for r in chunk {
+            q = q
+                .bind(r.sdkappid)
+                .bind(r.certificate_id)
+                .bind(r.request.as_str())
+                .bind(r.answer);
+        }
+        let mut got: Vec<i64> = q
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(StoreError::from_sqlx)?
+            .into_iter()
+            .map(|(id,)| id)
+            .collect();
+        // One statement's rows get ascending ids in VALUES order on both engines.
+        got.sort_unstable();
+        ids.extend(got);
+    }
+    Ok(ids)
 }
 
 /// Writes records in multi-row statements; returns their ids in order.

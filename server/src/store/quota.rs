@@ -9,36 +9,48 @@ use sqlx::{Any, Executor};
 
 use super::{CHUNK, StoreError, StoreResult, placeholders};
 
-/// Adds one accepted push for each of `reg_ids` (each counted once).
+/// Accepted pushes to one device in one class, to add to the ledger.
+pub struct Accepted<'a> {
+    pub certificate_id: i64,
+    pub class: MessageClass,
+    pub reg_id: &'a str,
+}
+
+/// Adds each accepted push on `day`, in multi-row statements (one row per device and class,
+/// however many pushes it had). Classes without a cap are not counted.
 pub async fn count(
     tx: &mut sqlx::Transaction<'_, Any>,
-    certificate_id: i64,
-    reg_ids: &[&str],
-    class: MessageClass,
+    pushes: &[Accepted<'_>],
     day: i64,
 ) -> StoreResult<()> {
-    if class.daily_cap().is_none() {
-        return Ok(());
+    let mut sums: HashMap<(i64, MessageClass, &str), i64> = HashMap::new();
+    for p in pushes.iter().filter(|p| p.class.daily_cap().is_some()) {
+        *sums
+            .entry((p.certificate_id, p.class, p.reg_id))
+            .or_default() += 1;
     }
-    let mut unique: Vec<&str> = reg_ids.to_vec();
-    unique.sort_unstable();
-    unique.dedup();
-    for chunk in unique.chunks(super::rows_per_statement(tx, 1).min(CHUNK)) {
+    let mut rows: Vec<_> = sums.into_iter().collect();
+    rows.sort_unstable_by_key(|((cert, class, reg_id), _)| (*cert, class.as_str(), *reg_id));
+    for chunk in rows.chunks(super::rows_per_statement(tx, 4).min(CHUNK)) {
         let values = (0..chunk.len())
-            .map(|i| format!("($1, $2, $3, ${}, 1)", i + 4))
+            .map(|i| {
+                let b = i * 4;
+                format!("(${}, $1, ${}, ${}, ${})", b + 2, b + 3, b + 4, b + 5)
+            })
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!(
             "INSERT INTO push_quota (certificate_id, day, class, reg_id, sent) VALUES {values} \
              ON CONFLICT (certificate_id, reg_id, day, class) \
-             DO UPDATE SET sent = push_quota.sent + 1"
+             DO UPDATE SET sent = push_quota.sent + excluded.sent"
         );
-        let mut q = sqlx::query(&sql)
-            .bind(certificate_id)
-            .bind(day)
-            .bind(class.as_str());
-        for reg_id in chunk {
-            q = q.bind(*reg_id);
+        let mut q = sqlx::query(&sql).bind(day);
+        for ((certificate_id, class, reg_id), n) in chunk {
+            q = q
+                .bind(*certificate_id)
+                .bind(class.as_str())
+                .bind(*reg_id)
+                .bind(*n);
         }
         q.execute(&mut **tx).await.map_err(StoreError::from_sqlx)?;
     }
