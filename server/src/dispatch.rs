@@ -105,6 +105,8 @@ pub struct CallReport {
 
 pub struct Dispatcher {
     db: AnyPool,
+    /// Claims, records and marks (see [`crate::store::Database::writer`]).
+    writer: AnyPool,
     clock: Clock,
     vendors: Vendors,
     secrets: Arc<SecretBox>,
@@ -119,8 +121,10 @@ pub struct Dispatcher {
 }
 
 impl Dispatcher {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         db: AnyPool,
+        writer: AnyPool,
         clock: Clock,
         vendors: Vendors,
         secrets: Arc<SecretBox>,
@@ -130,6 +134,7 @@ impl Dispatcher {
     ) -> Self {
         Self {
             db,
+            writer,
             clock,
             vendors,
             secrets,
@@ -214,7 +219,7 @@ impl Dispatcher {
                 answer: &answer,
                 attempts: 1,
             };
-            let mut tx = self.db.begin().await?;
+            let mut tx = self.writer.begin().await?;
             let (request_id, record_ids) = self
                 .record(&mut tx, &[written], Vec::new(), self.clock.now())
                 .await?
@@ -331,7 +336,7 @@ impl Dispatcher {
     pub async fn run_round(&self, owner: &str) -> DispatchResult<usize> {
         let now = self.clock.now();
         outbox::claim(
-            &self.db,
+            &self.writer,
             self.postgres,
             owner,
             now,
@@ -453,7 +458,7 @@ impl Dispatcher {
             })
             .collect();
         // Rows of a round whose recording failed stay leased, taken again when the lease ends.
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.writer.begin().await?;
         self.record(&mut tx, &written, not_effective, now).await?;
         outbox::mark_done(&mut *tx, &done).await?;
         for (ids, attempts, due) in &later {

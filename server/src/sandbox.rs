@@ -30,6 +30,9 @@ pub use limits::Limits;
 #[derive(Clone)]
 pub struct Sandbox {
     db: AnyPool,
+    /// Where the calls' messages and notifications are written (see
+    /// [`crate::store::Database::writer`]).
+    writer: AnyPool,
     /// The service's clock (tests move it: time to live, receipt delays, the quota's day).
     clock: Clock,
     faults: Arc<faults::Faults>,
@@ -38,9 +41,10 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
-    pub fn new(db: AnyPool, clock: Clock) -> Self {
+    pub fn new(db: AnyPool, writer: AnyPool, clock: Clock) -> Self {
         Self {
             db,
+            writer,
             clock,
             faults: Arc::default(),
             limits: Arc::default(),
@@ -142,7 +146,7 @@ impl Sandbox {
                     received_at: now,
                     ..h.notification.clone()
                 };
-                let mut tx = self.db.begin().await.map_err(StoreError::from_sqlx)?;
+                let mut tx = self.writer.begin().await.map_err(StoreError::from_sqlx)?;
                 store::show_notifications(&mut tx, &[reg_id], &shown).await?;
                 tx.commit().await.map_err(StoreError::from_sqlx)?;
             }

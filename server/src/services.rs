@@ -43,6 +43,8 @@ use crate::vendors::mipush::MiPushClient;
 
 pub struct Services {
     db: AnyPool,
+    /// The pipeline's writes (see [`crate::store::Database::writer`]).
+    writer: AnyPool,
     secrets: Arc<SecretBox>,
     passwords: Passwords,
     throttle: Throttle,
@@ -68,6 +70,7 @@ pub struct Services {
 /// What [`Services::new`] is built from.
 pub struct ServiceParts {
     pub db: AnyPool,
+    pub writer: AnyPool,
     pub secrets: Arc<SecretBox>,
     pub passwords: Passwords,
     pub mipush: MiPushClient,
@@ -84,6 +87,7 @@ impl Services {
     pub fn new(parts: ServiceParts) -> Self {
         let ServiceParts {
             db,
+            writer,
             secrets,
             passwords,
             mipush,
@@ -100,6 +104,7 @@ impl Services {
         Self {
             dispatcher: Arc::new(Dispatcher::new(
                 db.clone(),
+                writer.clone(),
                 clock.clone(),
                 vendors,
                 secrets.clone(),
@@ -108,12 +113,17 @@ impl Services {
                 public_url,
             )),
             metrics,
-            message_writes: message_writes::MessageWrites::start(db.clone(), clock.clone()),
+            message_writes: message_writes::MessageWrites::start(
+                db.clone(),
+                writer.clone(),
+                clock.clone(),
+            ),
             clock,
             user_events: tokio::sync::broadcast::channel(1024).0,
             batchsend_max: 500,
-            token_writes: token_writes::TokenWrites::start(db.clone()),
+            token_writes: token_writes::TokenWrites::start(writer.clone()),
             db,
+            writer,
             secrets,
             passwords,
             throttle: Throttle::default(),

@@ -54,12 +54,13 @@ pub async fn services(
     let services = Arc::new(
         Services::new(ServiceParts {
             db: db.pool.clone(),
+            writer: db.writer.clone(),
             secrets,
             passwords: Passwords::new(hashing),
             mipush,
             sandbox: settings
                 .sandbox
-                .then(|| Sandbox::new(db.pool.clone(), clock.clone())),
+                .then(|| Sandbox::new(db.pool.clone(), db.writer.clone(), clock.clone())),
             activation_delay: settings.cert_activation_delay,
             postgres: settings.database.url.starts_with("postgres"),
             clock,

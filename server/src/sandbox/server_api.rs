@@ -417,7 +417,7 @@ async fn deliver(sb: &Sandbox, app: &SandboxAppRow, m: Validated) -> Response {
         received_at: now,
     };
     let stored = async {
-        let mut tx = sb.db.begin().await?;
+        let mut tx = sb.writer.begin().await?;
         store::insert_message(&mut *tx, &row).await?;
         // Pass-through messages go to the app, not to the notification shade.
         if !m.pass_through {

@@ -69,10 +69,11 @@ pub(crate) struct MessageWrites {
 }
 
 impl MessageWrites {
-    /// Starts the writer task (inside the runtime).
-    pub fn start(db: AnyPool, clock: Clock) -> Self {
+    /// Starts the writer task (inside the runtime): reads on `db`, writes on `writer`.
+    pub fn start(db: AnyPool, writer: AnyPool, clock: Clock) -> Self {
+        let pools = Pools { db, writer };
         let groups = Groups::start(GROUP_MAX, move |group| {
-            write_sends(db.clone(), clock.clone(), group)
+            write_sends(pools.clone(), clock.clone(), group)
         });
         Self { groups }
     }
@@ -86,21 +87,27 @@ impl MessageWrites {
     }
 }
 
-async fn write_sends(
+#[derive(Clone)]
+struct Pools {
     db: AnyPool,
+    writer: AnyPool,
+}
+
+async fn write_sends(
+    pools: Pools,
     clock: Clock,
     group: Vec<NewSend>,
 ) -> Vec<Result<Accepted, ImError>> {
     // The group's messages share their MsgTime: the time they are written.
     let now = clock.now();
-    match accept(&db, now, &group).await {
+    match accept(&pools, now, &group).await {
         Ok(done) => done,
         Err(e) if group.len() == 1 => vec![Err(e.into())],
         // One send that cannot be written must not fail the others: each on its own.
         Err(_) => {
             let mut out = Vec::with_capacity(group.len());
             for send in &group {
-                let alone = accept(&db, now, std::slice::from_ref(send)).await;
+                let alone = accept(&pools, now, std::slice::from_ref(send)).await;
                 out.push(
                     alone
                         .map_err(ImError::from)
@@ -135,10 +142,11 @@ struct Verdict<'a> {
 }
 
 async fn accept(
-    db: &AnyPool,
+    pools: &Pools,
     now: i64,
     sends: &[NewSend],
 ) -> StoreResult<Vec<Result<Accepted, ImError>>> {
+    let db = &pools.db;
     let mut apps: Vec<i64> = sends.iter().map(|s| s.sdkappid).collect();
     apps.sort_unstable();
     apps.dedup();
@@ -186,50 +194,7 @@ async fn accept(
     }
     let verdicts: Vec<Result<Verdict, ImError>> = sends
         .iter()
-        .map(|send| {
-            let known = &reads[&send.sdkappid].existing;
-            if send.from_given && !known.contains(&send.from) {
-                return Err(ImError::UnknownSender);
-            }
-            let existing: HashSet<String> = send
-                .receivers
-                .iter()
-                .filter(|(u, _)| known.contains(u))
-                .map(|(u, _)| u.clone())
-                .collect();
-            if send.single && existing.is_empty() {
-                return Err(ImError::UnknownReceiver);
-            }
-            let mut resent = HashMap::new();
-            let mut fresh = Vec::new();
-            for receiver in &send.receivers {
-                let (user, hash) = receiver;
-                if !existing.contains(user) {
-                    continue;
-                }
-                let same = (
-                    send.sdkappid,
-                    send.from.as_str(),
-                    send.random,
-                    hash.as_str(),
-                );
-                match first.get(&same) {
-                    Some(at) => {
-                        resent.insert(hash.clone(), *at);
-                    }
-                    None => {
-                        first.insert(same, (send.seq, now));
-                        fresh.push(receiver);
-                    }
-                }
-            }
-            Ok(Verdict {
-                send,
-                existing,
-                resent,
-                fresh,
-            })
-        })
+        .map(|send| verdict(send, &reads[&send.sdkappid].existing, &mut first, now))
         .collect();
 
     // The devices, logins and certificates of the receivers whose message is stored now.
@@ -246,23 +211,7 @@ async fn accept(
             continue;
         }
         let app_reads = reads.get_mut(&app).expect("read above");
-        for (user, r) in device_tokens::receivers_of(db, app, &users).await? {
-            app_reads.devices.entry(user).or_default().push(r);
-        }
-        app_reads.logins = sessions::login_states(db, app, &users, now).await?;
-        let mut ids: Vec<i64> = app_reads
-            .devices
-            .values()
-            .flatten()
-            .map(|r| r.certificate_id)
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let versions = certs::live_versions(db, app, &ids).await?;
-        app_reads.certificates = ids
-            .iter()
-            .map(|id| (*id, certificate_state(&versions, *id, now)))
-            .collect();
+        read_receivers(db, app, &users, now, app_reads).await?;
     }
 
     // One transaction for the whole group.
@@ -293,7 +242,7 @@ async fn accept(
             })
         })
         .collect();
-    let mut tx = db.begin().await?;
+    let mut tx = pools.writer.begin().await?;
     let mut message_ids = messages::insert_messages(&mut tx, &new_messages)
         .await?
         .into_iter();
@@ -363,6 +312,85 @@ async fn accept(
             })
         })
         .collect())
+}
+
+/// Whether a send can be taken, and which of its receivers get the message now: not those
+/// sent the same message before (`first`, which learns this send's).
+fn verdict<'a>(
+    send: &'a NewSend,
+    known: &HashSet<String>,
+    first: &mut HashMap<SameSend<'a>, (i64, i64)>,
+    now: i64,
+) -> Result<Verdict<'a>, ImError> {
+    if send.from_given && !known.contains(&send.from) {
+        return Err(ImError::UnknownSender);
+    }
+    let existing: HashSet<String> = send
+        .receivers
+        .iter()
+        .filter(|(u, _)| known.contains(u))
+        .map(|(u, _)| u.clone())
+        .collect();
+    if send.single && existing.is_empty() {
+        return Err(ImError::UnknownReceiver);
+    }
+    let mut resent = HashMap::new();
+    let mut fresh = Vec::new();
+    for receiver in &send.receivers {
+        let (user, hash) = receiver;
+        if !existing.contains(user) {
+            continue;
+        }
+        let same = (
+            send.sdkappid,
+            send.from.as_str(),
+            send.random,
+            hash.as_str(),
+        );
+        match first.get(&same) {
+            Some(at) => {
+                resent.insert(hash.clone(), *at);
+            }
+            None => {
+                first.insert(same, (send.seq, now));
+                fresh.push(receiver);
+            }
+        }
+    }
+    Ok(Verdict {
+        send,
+        existing,
+        resent,
+        fresh,
+    })
+}
+
+/// The devices, logins and certificates of `users` of the app, whose messages are stored now.
+async fn read_receivers(
+    db: &AnyPool,
+    app: i64,
+    users: &[String],
+    now: i64,
+    reads: &mut AppReads,
+) -> StoreResult<()> {
+    for (user, r) in device_tokens::receivers_of(db, app, users).await? {
+        reads.devices.entry(user).or_default().push(r);
+    }
+    reads.logins = sessions::login_states(db, app, users, now).await?;
+    let mut ids: Vec<i64> = reads
+        .devices
+        .values()
+        .flatten()
+        .map(|r| r.certificate_id)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let versions = certs::live_versions(db, app, &ids).await?;
+    reads.certificates = ids
+        .iter()
+        .map(|id| (*id, certificate_state(&versions, *id, now)))
+        .collect();
+    Ok(())
 }
 
 /// Whether pushes can go through a certificate now, or why not, from its live versions.

@@ -70,7 +70,7 @@ impl Services {
             applied: 0,
         };
         let mut applied = Vec::new();
-        let mut tx = self.db.begin().await.map_err(super::db_err)?;
+        let mut tx = self.writer.begin().await.map_err(super::db_err)?;
         for e in &events {
             intake.received += e.targets.len();
             let receipts = NewReceipts {
