@@ -59,8 +59,9 @@ test: lint site test-tools
 	  -- --test-threads=2
 
 ## Figures: push-record pages over 1,000,000 records, offline-push throughput to the sandbox, and
-## the load generator (server/tests/load): pipeline vs the sandbox's ceiling, latency, fan-out,
-## token reports, console bytes and page latency, each against a baseline of the same run.
+## the load generator (server/tests/load): pipeline vs the sandbox's ceiling, latency against the
+## offered rate, fan-out to 10,000 and 100,000, one instance against two on PostgreSQL, token
+## reports, console bytes and page latency, each against a baseline of the same run.
 bench: build
 	bash server/benches/push_records.sh
 	python3 server/benches/offline_push.py 2000
