@@ -81,6 +81,23 @@ pub(crate) fn rows_per_statement(conn: &sqlx::AnyConnection, params_per_row: usi
     }
 }
 
+/// The ids a multi-row `INSERT … RETURNING id` gave, in VALUES order (one statement's rows get
+/// ascending ids in that order on both engines).
+pub(crate) async fn inserted_ids<'q>(
+    insert: sqlx::query::QueryAs<'q, sqlx::Any, (i64,), sqlx::any::AnyArguments<'q>>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+) -> StoreResult<Vec<i64>> {
+    let mut ids: Vec<i64> = insert
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(StoreError::from_sqlx)?
+        .into_iter()
+        .map(|(id,)| id)
+        .collect();
+    ids.sort_unstable();
+    Ok(ids)
+}
+
 /// Rows per multi-row statement: well within either engine's parameter limit.
 pub(crate) const CHUNK: usize = 500;
 

@@ -59,16 +59,7 @@ pub async fn insert_messages(
                 .bind(m.sound)
                 .bind(m.notify_id);
         }
-        let mut got: Vec<i64> = q
-            .fetch_all(&mut **tx)
-            .await
-            .map_err(StoreError::from_sqlx)?
-            .into_iter()
-            .map(|(id,)| id)
-            .collect();
-        // One statement's rows get ascending ids in VALUES order on both engines.
-        got.sort_unstable();
-        ids.extend(got);
+        ids.extend(super::inserted_ids(q, tx).await?);
     }
     Ok(ids)
 }

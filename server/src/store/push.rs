@@ -132,16 +132,7 @@ pub async fn insert_requests(
                 .bind(r.request.as_str())
                 .bind(r.answer);
         }
-        let mut got: Vec<i64> = q
-            .fetch_all(&mut **tx)
-            .await
-            .map_err(StoreError::from_sqlx)?
-            .into_iter()
-            .map(|(id,)| id)
-            .collect();
-        // One statement's rows get ascending ids in VALUES order on both engines.
-        got.sort_unstable();
-        ids.extend(got);
+        ids.extend(super::inserted_ids(q, tx).await?);
     }
     Ok(ids)
 }
@@ -196,14 +187,8 @@ pub async fn insert_records(
                 .bind(r.request_id)
                 .bind(r.msg_key);
         }
-        let rows = q
-            .fetch_all(&mut **tx)
-            .await
-            .map_err(StoreError::from_sqlx)?;
-        ids.extend(rows.into_iter().map(|(id,)| id));
+        ids.extend(super::inserted_ids(q, tx).await?);
     }
-    // RETURNING order follows VALUES order on both engines for a plain INSERT.
-    ids.sort_unstable();
     Ok(ids)
 }
 
