@@ -23,8 +23,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use app::domain::{
-    CertificateSettings, MessageClass, PushKind, PushOutcome, SkipReason, Vendor, beijing_day,
-    msg_key,
+    CertificateSettings, PushKind, PushOutcome, SkipReason, Vendor, beijing_day, msg_key,
 };
 use futures_util::{StreamExt, stream};
 use sqlx::AnyPool;
@@ -203,7 +202,6 @@ impl Dispatcher {
             receipts_url: self.receipts_url(push.certificate_id),
             ..push.content.clone()
         };
-        let class = creds.settings.message_class(content.channel_id.as_deref());
         let mut reports = Vec::new();
         let mut offset = 0;
         for call in self.vendors.calls(creds, &content, reg_ids) {
@@ -212,8 +210,7 @@ impl Dispatcher {
             let answer = self.vendors.attempt(&call).await;
             let written = Written {
                 push,
-                vendor: creds.settings.vendor,
-                class,
+                creds,
                 targets: mine,
                 call: &call,
                 answer: &answer,
@@ -293,9 +290,13 @@ impl Dispatcher {
                 .collect();
             mine.sort_unstable();
             mine.dedup();
+            let class = c
+                .creds
+                .settings
+                .message_class(c.push.content.channel_id.as_deref());
             accepted.extend(mine.into_iter().map(|reg_id| quota::Accepted {
                 certificate_id: c.push.certificate_id,
-                class: c.class,
+                class,
                 reg_id,
             }));
             let gone: Vec<String> = c
@@ -306,7 +307,7 @@ impl Dispatcher {
                 .collect();
             device_tokens::retire(&mut **tx, c.push.certificate_id, &gone, now).await?;
             self.metrics
-                .observe_vendor_latency(c.vendor.as_str(), c.answer.latency);
+                .observe_vendor_latency(c.creds.settings.vendor.as_str(), c.answer.latency);
         }
         let counted = rows.len();
         rows.extend(more);
@@ -348,17 +349,7 @@ impl Dispatcher {
         if rows.is_empty() {
             return Ok(0);
         }
-        // Each certificate's serving version, read once a round.
-        let mut serving_now: HashMap<i64, Option<Credentials>> = HashMap::new();
-        for r in &rows {
-            if let Entry::Vacant(slot) = serving_now.entry(r.certificate_id) {
-                let versions = certs::versions(&self.db, r.certificate_id).await?;
-                let creds = serving(&versions, now)
-                    .map(|v| self.credentials(v))
-                    .transpose()?;
-                slot.insert(creds);
-            }
-        }
+        let serving_now = self.serving_credentials(&rows, now).await?;
         let mut stale = Vec::new();
         let mut batches = Vec::new();
         for rows in group(&rows) {
@@ -411,8 +402,7 @@ impl Dispatcher {
             );
             let write = Written {
                 push: &b.push,
-                vendor: b.creds.settings.vendor,
-                class: b.class,
+                creds: b.creds,
                 targets,
                 call,
                 answer,
@@ -500,6 +490,26 @@ impl Dispatcher {
         Ok(outbox::release_owner(&self.db, owner).await?)
     }
 
+    /// Each claimed certificate's serving version, opened (`None`: no version serves), read
+    /// once a round.
+    async fn serving_credentials(
+        &self,
+        rows: &[Claimed],
+        now: i64,
+    ) -> DispatchResult<HashMap<i64, Option<Credentials>>> {
+        let mut out = HashMap::new();
+        for r in rows {
+            if let Entry::Vacant(slot) = out.entry(r.certificate_id) {
+                let versions = certs::versions(&self.db, r.certificate_id).await?;
+                let creds = serving(&versions, now)
+                    .map(|v| self.credentials(v))
+                    .transpose()?;
+                slot.insert(creds);
+            }
+        }
+        Ok(out)
+    }
+
     /// One batch of identical pushes as the vendor gets it: the content, and a target per row.
     fn batch<'r>(&self, rows: &'r [Claimed], creds: &'r Credentials) -> Batch<'r> {
         let head = &rows[0];
@@ -529,7 +539,6 @@ impl Dispatcher {
             .collect();
         Batch {
             rows,
-            class: creds.settings.message_class(head.channel_id.as_deref()),
             creds,
             push,
             targets,
@@ -541,7 +550,6 @@ impl Dispatcher {
 struct Batch<'r> {
     rows: &'r [Claimed],
     creds: &'r Credentials,
-    class: MessageClass,
     push: Push<'static>,
     targets: Vec<Target>,
 }
@@ -549,8 +557,7 @@ struct Batch<'r> {
 /// One vendor call to write down: whose push, to which targets, and what the vendor said.
 struct Written<'a> {
     push: &'a Push<'a>,
-    vendor: Vendor,
-    class: MessageClass,
+    creds: &'a Credentials,
     targets: &'a [Target],
     call: &'a Call,
     answer: &'a Answer,

@@ -28,7 +28,7 @@ pub(crate) struct TokenWrites {
 impl TokenWrites {
     /// Starts the writer task (inside the runtime).
     pub fn start(db: AnyPool) -> Self {
-        let groups = Groups::start(GROUP_MAX, move |group| write_groups(db.clone(), group));
+        let groups = Groups::start(GROUP_MAX, move |group| write_reports(db.clone(), group));
         Self { groups }
     }
 
@@ -41,7 +41,7 @@ impl TokenWrites {
     }
 }
 
-async fn write_groups(db: AnyPool, group: Vec<TokenBinding>) -> Vec<Result<(), AppError>> {
+async fn write_reports(db: AnyPool, group: Vec<TokenBinding>) -> Vec<Result<(), AppError>> {
     if write_group(&db, &group).await.is_ok() {
         return group.iter().map(|_| Ok(())).collect();
     }
