@@ -305,7 +305,7 @@ impl Dispatcher {
                 .filter(|t| c.answer.is_gone(&t.reg_id))
                 .map(|t| t.reg_id.clone())
                 .collect();
-            device_tokens::retire(&mut **tx, c.push.certificate_id, &gone, now).await?;
+            device_tokens::retire(tx, c.push.certificate_id, &gone, now).await?;
             self.metrics
                 .observe_vendor_latency(c.creds.settings.vendor.as_str(), c.answer.latency);
         }

@@ -1,6 +1,6 @@
-//! All SQL. One dialect for both engines (through sqlx's `Any` driver): `$n` placeholders,
-//! BIGINT integers, Unix-second timestamps, no booleans. The same tests run on SQLite and
-//! PostgreSQL.
+//! All SQL. One dialect for both engines (through sqlx's `Any` driver): `$n` placeholders
+//! (`?` in long statements, see [`Engine::sql`]), BIGINT integers, Unix-second timestamps, no
+//! booleans. The same tests run on SQLite and PostgreSQL.
 
 pub mod accounts;
 pub mod apps;
@@ -67,18 +67,69 @@ impl StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// Rows per multi-row statement on this connection's engine. SQLite finds each `$n` parameter by
-/// walking the statement's list of parameter names, so binding one statement costs the square
-/// of its parameters (a send to 10,000 users spent 1.5 s binding statements of 7,000): there a
-/// statement keeps to about 128 parameters. PostgreSQL binds in one pass: 500 rows.
-pub(crate) fn rows_per_statement(conn: &sqlx::AnyConnection, params_per_row: usize) -> usize {
-    const SQLITE_PARAMS: usize = 128;
-    const POSTGRES_ROWS: usize = 500;
-    if conn.backend_name() == "SQLite" {
-        (SQLITE_PARAMS / params_per_row.max(1)).max(1)
-    } else {
-        POSTGRES_ROWS
+/// The engine behind a connection, for the one thing the shared dialect writes differently:
+/// the parameters of long statements (multi-row INSERTs, `IN` lists).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    pub(crate) fn of(conn: &sqlx::AnyConnection) -> Self {
+        Self::named(conn.backend_name() == "SQLite")
     }
+
+    pub(crate) fn of_pool(pool: &sqlx::AnyPool) -> Self {
+        Self::named(pool.connect_options().database_url.scheme() == "sqlite")
+    }
+
+    fn named(sqlite: bool) -> Self {
+        if sqlite { Self::Sqlite } else { Self::Postgres }
+    }
+
+    /// `sql`, written with `?` for every parameter in the order they are bound, as this engine
+    /// takes it: SQLite as is, PostgreSQL with `$1, $2, …`. SQLite finds each `$n` by walking
+    /// the statement's list of parameter names, when it parses and again when it binds, so a
+    /// statement of `$n` costs the square of its parameters (a send to 10,000 users spent 1.5 s
+    /// binding statements of 7,000); an anonymous `?` has no name to look up. (The statements
+    /// given here hold no `?` of their own: no string literals with one, no JSON operators.)
+    pub(crate) fn sql(self, sql: &str) -> String {
+        match self {
+            Self::Sqlite => sql.to_owned(),
+            Self::Postgres => {
+                let mut out = String::with_capacity(sql.len() + sql.len() / 2);
+                let mut n = 0;
+                for c in sql.chars() {
+                    if c == '?' {
+                        n += 1;
+                        out.push('$');
+                        out.push_str(&n.to_string());
+                    } else {
+                        out.push(c);
+                    }
+                }
+                out
+            }
+        }
+    }
+}
+
+/// Rows per multi-row statement: 500, fewer where a row has more than 20 parameters, so that a
+/// statement binds at most 10,000 (SQLite takes 32,766, PostgreSQL 65,535).
+pub(crate) fn rows_per_statement(params_per_row: usize) -> usize {
+    (10_000 / params_per_row.max(1)).clamp(1, CHUNK)
+}
+
+/// `n` copies of `row` (such as `(?, ?, 'pending')`), comma-separated: the VALUES of a
+/// multi-row INSERT.
+pub(crate) fn rows(row: &str, n: usize) -> String {
+    vec![row; n].join(", ")
+}
+
+/// `n` parameters, comma-separated: an `IN` list.
+pub(crate) fn params(n: usize) -> String {
+    rows("?", n)
 }
 
 /// The ids a multi-row `INSERT … RETURNING id` gave, in VALUES order (one statement's rows get
@@ -98,16 +149,8 @@ pub(crate) async fn inserted_ids<'q>(
     Ok(ids)
 }
 
-/// Rows per multi-row statement: well within either engine's parameter limit.
+/// Items per `IN` list, and rows per multi-row statement at most.
 pub(crate) const CHUNK: usize = 500;
-
-/// `$first, $first+1, …` for `n` parameters.
-pub(crate) fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
 
 /// How long a request waits for a database connection before it answers 503.
 const UNREACHABLE_AFTER: std::time::Duration = std::time::Duration::from_secs(5);
@@ -198,5 +241,40 @@ impl Database {
 
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_statements_keep_anonymous_parameters_on_sqlite_and_number_them_on_postgres() {
+        let sql = format!(
+            "INSERT INTO t (a, b, c) VALUES {} ON CONFLICT (a) DO NOTHING",
+            rows("(?, ?, 'x')", 3)
+        );
+        assert_eq!(
+            Engine::Sqlite.sql(&sql),
+            "INSERT INTO t (a, b, c) VALUES (?, ?, 'x'), (?, ?, 'x'), (?, ?, 'x') \
+             ON CONFLICT (a) DO NOTHING"
+        );
+        assert_eq!(
+            Engine::Postgres.sql(&sql),
+            "INSERT INTO t (a, b, c) VALUES ($1, $2, 'x'), ($3, $4, 'x'), ($5, $6, 'x') \
+             ON CONFLICT (a) DO NOTHING"
+        );
+        assert_eq!(
+            Engine::Postgres.sql(&format!("WHERE a = ? AND b IN ({})", params(2))),
+            "WHERE a = $1 AND b IN ($2, $3)"
+        );
+    }
+
+    #[test]
+    fn a_statement_binds_at_most_ten_thousand_parameters_in_at_most_500_rows() {
+        assert_eq!(rows_per_statement(1), 500);
+        assert_eq!(rows_per_statement(18), 500);
+        assert_eq!(rows_per_statement(30), 333);
+        assert_eq!(rows_per_statement(20_000), 1);
     }
 }

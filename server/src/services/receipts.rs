@@ -86,13 +86,8 @@ impl Services {
                 applied.push(e.kind);
                 let (action, what) = match e.kind {
                     INVALID_TARGET => {
-                        device_tokens::retire(
-                            &mut *tx,
-                            id.get(),
-                            std::slice::from_ref(target),
-                            now,
-                        )
-                        .await?;
+                        device_tokens::retire(&mut tx, id.get(), std::slice::from_ref(target), now)
+                            .await?;
                         ("token_retired", "the target is invalid (receipt 16)")
                     }
                     NOTIFICATIONS_OFF => {

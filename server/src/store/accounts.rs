@@ -2,7 +2,7 @@
 
 use sqlx::{Any, Executor};
 
-use super::{CHUNK, StoreError, StoreResult, placeholders};
+use super::{CHUNK, Engine, StoreError, StoreResult};
 
 /// Creates the account unless it exists; true when it was created.
 pub async fn ensure_account<'e, E: Executor<'e, Database = Any>>(
@@ -71,11 +71,12 @@ pub async fn existing_accounts(
     users: &[String],
 ) -> StoreResult<std::collections::HashSet<String>> {
     let mut found = std::collections::HashSet::new();
+    let engine = Engine::of_pool(db);
     for chunk in users.chunks(CHUNK) {
-        let sql = format!(
-            "SELECT user_id FROM im_accounts WHERE sdkappid = $1 AND user_id IN ({})",
-            placeholders(2, chunk.len())
-        );
+        let sql = engine.sql(&format!(
+            "SELECT user_id FROM im_accounts WHERE sdkappid = ? AND user_id IN ({})",
+            super::params(chunk.len())
+        ));
         let mut q = sqlx::query_as::<_, (String,)>(&sql).bind(sdkappid);
         for u in chunk {
             q = q.bind(u.as_str());

@@ -4,7 +4,7 @@
 use sqlx::{Any, Executor, FromRow};
 
 use super::sessions::SessionRow;
-use super::{CHUNK, StoreError, StoreResult, placeholders};
+use super::{CHUNK, Engine, StoreError, StoreResult};
 
 /// The receiving devices of a user: bound tokens with their certificate's vendor.
 #[derive(Debug, Clone, FromRow)]
@@ -48,14 +48,15 @@ pub async fn receivers_of(
         bad_at: Option<i64>,
         online_until: i64,
     }
+    let engine = Engine::of_pool(db);
     let mut out = Vec::new();
     for chunk in users.chunks(CHUNK) {
-        let sql = format!(
+        let sql = engine.sql(&format!(
             "SELECT d.user_id, d.certificate_id, d.token, d.bad_at, s.online_until \
              FROM device_tokens d JOIN im_sessions s ON s.token_digest = d.session_digest \
-             WHERE d.sdkappid = $1 AND d.user_id IN ({}) ORDER BY d.certificate_id, d.token",
-            placeholders(2, chunk.len())
-        );
+             WHERE d.sdkappid = ? AND d.user_id IN ({}) ORDER BY d.certificate_id, d.token",
+            super::params(chunk.len())
+        ));
         let mut q = sqlx::query_as::<_, Row>(&sql).bind(sdkappid);
         for u in chunk {
             q = q.bind(u.as_str());
@@ -123,28 +124,24 @@ pub async fn unbind_ended<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// Marks tokens MiPush refused as invalid, so they are not pushed again until reported anew.
-pub async fn retire<'e, E: Executor<'e, Database = Any>>(
-    db: E,
+pub async fn retire(
+    conn: &mut sqlx::AnyConnection,
     certificate_id: i64,
     tokens: &[String],
     now: i64,
 ) -> StoreResult<()> {
-    if tokens.is_empty() {
-        return Ok(());
+    let engine = Engine::of(conn);
+    for chunk in tokens.chunks(CHUNK) {
+        let sql = engine.sql(&format!(
+            "UPDATE device_tokens SET bad_at = ? WHERE certificate_id = ? AND token IN ({})",
+            super::params(chunk.len())
+        ));
+        let mut q = sqlx::query(&sql).bind(now).bind(certificate_id);
+        for t in chunk {
+            q = q.bind(t.as_str());
+        }
+        q.execute(&mut *conn).await.map_err(StoreError::from_sqlx)?;
     }
-    // At most a claim's worth (5000) of parameters: within either engine's limit.
-    let list = (0..tokens.len())
-        .map(|i| format!("${}", i + 3))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let sql = format!(
-        "UPDATE device_tokens SET bad_at = $1 WHERE certificate_id = $2 AND token IN ({list})"
-    );
-    let mut q = sqlx::query(&sql).bind(now).bind(certificate_id);
-    for t in tokens {
-        q = q.bind(t.as_str());
-    }
-    q.execute(db).await.map_err(StoreError::from_sqlx)?;
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 
 use sqlx::{Any, Executor, FromRow};
 
-use super::{CHUNK, StoreError, StoreResult, placeholders};
+use super::{CHUNK, Engine, StoreError, StoreResult};
 
 /// A message as `/v4` accepted it.
 pub struct NewMessage<'a> {
@@ -30,17 +30,14 @@ pub async fn insert_messages(
 ) -> StoreResult<Vec<i64>> {
     const COLUMNS: usize = 14;
     let mut ids = Vec::with_capacity(messages.len());
-    let rows_max = super::rows_per_statement(tx, COLUMNS);
-    for chunk in messages.chunks(rows_max) {
-        let rows = (0..chunk.len())
-            .map(|i| format!("({})", placeholders(i * COLUMNS + 1, COLUMNS)))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
+    let engine = Engine::of(tx);
+    for chunk in messages.chunks(super::rows_per_statement(COLUMNS)) {
+        let sql = engine.sql(&format!(
             "INSERT INTO im_messages (sdkappid, from_account, to_account, msg_seq, msg_random, \
              msg_time, content_hash, body, push_title, push_desc, push_ext, channel_id, sound, \
-             notify_id) VALUES {rows} RETURNING id"
-        );
+             notify_id) VALUES {} RETURNING id",
+            super::rows(&format!("({})", super::params(COLUMNS)), chunk.len())
+        ));
         let mut q = sqlx::query_as::<_, (i64,)>(&sql);
         for m in chunk {
             q = q
@@ -82,13 +79,14 @@ pub async fn recent(
     hashes: &[String],
     since: i64,
 ) -> StoreResult<Vec<RecentSend>> {
+    let engine = Engine::of_pool(db);
     let mut found = Vec::new();
     for chunk in hashes.chunks(CHUNK) {
-        let sql = format!(
+        let sql = engine.sql(&format!(
             "SELECT content_hash, from_account, msg_random, msg_seq, msg_time FROM im_messages \
-             WHERE sdkappid = $1 AND content_hash IN ({}) AND msg_time >= $2 ORDER BY id",
-            placeholders(3, chunk.len())
-        );
+             WHERE sdkappid = ? AND msg_time >= ? AND content_hash IN ({}) ORDER BY id",
+            super::params(chunk.len())
+        ));
         let mut q = sqlx::query_as::<_, RecentSend>(&sql)
             .bind(sdkappid)
             .bind(since);

@@ -3,7 +3,7 @@
 
 use sqlx::{Any, Executor, FromRow};
 
-use super::{StoreError, StoreResult, placeholders};
+use super::{Engine, StoreError, StoreResult};
 
 /// A claimed outbox row with what its push needs.
 #[derive(Debug, Clone, FromRow)]
@@ -155,23 +155,21 @@ pub async fn enqueue_many(
     pushes: &[NewPush<'_>],
     now: i64,
 ) -> StoreResult<()> {
-    let rows_max = super::rows_per_statement(tx, 4);
-    for chunk in pushes.chunks(rows_max) {
-        let rows = (0..chunk.len())
-            .map(|i| format!("({}, 'pending', 0, $1)", placeholders(i * 4 + 2, 4)))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
+    let engine = Engine::of(tx);
+    for chunk in pushes.chunks(super::rows_per_statement(5)) {
+        let sql = engine.sql(&format!(
             "INSERT INTO push_outbox (message_id, certificate_id, user_id, token, state, \
-             lease_until, created_at) VALUES {rows}"
-        );
-        let mut q = sqlx::query(&sql).bind(now);
+             lease_until, created_at) VALUES {}",
+            super::rows("(?, ?, ?, ?, 'pending', 0, ?)", chunk.len())
+        ));
+        let mut q = sqlx::query(&sql);
         for p in chunk {
             q = q
                 .bind(p.message_id)
                 .bind(p.certificate_id)
                 .bind(p.user_id)
-                .bind(p.token);
+                .bind(p.token)
+                .bind(now);
         }
         q.execute(&mut **tx).await.map_err(StoreError::from_sqlx)?;
     }

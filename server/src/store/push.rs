@@ -1,7 +1,7 @@
 use app::domain::{PushKind, PushOutcome, ReceiptState, SkipReason};
 use sqlx::{Any, Executor, FromRow};
 
-use super::{StoreError, StoreResult};
+use super::{Engine, StoreError, StoreResult};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct RecordRow {
@@ -114,23 +114,22 @@ pub async fn insert_requests(
     requests: &[NewRequest<'_>],
     now: i64,
 ) -> StoreResult<Vec<i64>> {
+    let engine = Engine::of(tx);
     let mut ids = Vec::with_capacity(requests.len());
-    for chunk in requests.chunks(super::rows_per_statement(tx, 4)) {
-        let rows = (0..chunk.len())
-            .map(|i| format!("({}, $1)", super::placeholders(i * 4 + 2, 4)))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
+    for chunk in requests.chunks(super::rows_per_statement(5)) {
+        let sql = engine.sql(&format!(
             "INSERT INTO push_requests (sdkappid, certificate_id, request, answer, created_at) \
-             VALUES {rows} RETURNING id"
-        );
-        let mut q = sqlx::query_as::<_, (i64,)>(&sql).bind(now);
+             VALUES {} RETURNING id",
+            super::rows("(?, ?, ?, ?, ?)", chunk.len())
+        ));
+        let mut q = sqlx::query_as::<_, (i64,)>(&sql);
         for r in chunk {
             q = q
                 .bind(r.sdkappid)
                 .bind(r.certificate_id)
                 .bind(r.request.as_str())
-                .bind(r.answer);
+                .bind(r.answer)
+                .bind(now);
         }
         ids.extend(super::inserted_ids(q, tx).await?);
     }
@@ -143,28 +142,16 @@ pub async fn insert_records(
     records: &[NewRecord<'_>],
     now: i64,
 ) -> StoreResult<Vec<i64>> {
+    const COLUMNS: usize = 18;
+    let engine = Engine::of(tx);
     let mut ids = Vec::with_capacity(records.len());
-    for chunk in records.chunks(super::rows_per_statement(tx, 18)) {
-        let mut sql = String::from(
+    for chunk in records.chunks(super::rows_per_statement(COLUMNS)) {
+        let sql = engine.sql(&format!(
             "INSERT INTO push_records (created_at, sdkappid, certificate_id, kind, user_id, reg_id, \
              title, description, outcome, reason, vendor_code, message_id, trace_id, attempts, \
-             latency_ms, sent_by, request_id, msg_key) VALUES ",
-        );
-        for i in 0..chunk.len() {
-            let b = i * 18;
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push('(');
-            sql.push_str(
-                &(1..=18)
-                    .map(|n| format!("${}", b + n))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            );
-            sql.push(')');
-        }
-        sql.push_str(" RETURNING id");
+             latency_ms, sent_by, request_id, msg_key) VALUES {} RETURNING id",
+            super::rows(&format!("({})", super::params(COLUMNS)), chunk.len())
+        ));
         let mut q = sqlx::query_as::<_, (i64,)>(&sql);
         for r in chunk {
             q = q

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use app::domain::MessageClass;
 use sqlx::{Any, Executor};
 
-use super::{CHUNK, StoreError, StoreResult, placeholders};
+use super::{CHUNK, Engine, StoreError, StoreResult};
 
 /// Accepted pushes to one device in one class, to add to the ledger.
 pub struct Accepted<'a> {
@@ -31,23 +31,19 @@ pub async fn count(
     }
     let mut rows: Vec<_> = sums.into_iter().collect();
     rows.sort_unstable_by_key(|((cert, class, reg_id), _)| (*cert, class.as_str(), *reg_id));
-    for chunk in rows.chunks(super::rows_per_statement(tx, 4).min(CHUNK)) {
-        let values = (0..chunk.len())
-            .map(|i| {
-                let b = i * 4;
-                format!("(${}, $1, ${}, ${}, ${})", b + 2, b + 3, b + 4, b + 5)
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "INSERT INTO push_quota (certificate_id, day, class, reg_id, sent) VALUES {values} \
+    let engine = Engine::of(tx);
+    for chunk in rows.chunks(super::rows_per_statement(5)) {
+        let sql = engine.sql(&format!(
+            "INSERT INTO push_quota (certificate_id, day, class, reg_id, sent) VALUES {} \
              ON CONFLICT (certificate_id, reg_id, day, class) \
-             DO UPDATE SET sent = push_quota.sent + excluded.sent"
-        );
-        let mut q = sqlx::query(&sql).bind(day);
+             DO UPDATE SET sent = push_quota.sent + excluded.sent",
+            super::rows("(?, ?, ?, ?, ?)", chunk.len())
+        ));
+        let mut q = sqlx::query(&sql);
         for ((certificate_id, class, reg_id), n) in chunk {
             q = q
                 .bind(*certificate_id)
+                .bind(day)
                 .bind(class.as_str())
                 .bind(*reg_id)
                 .bind(*n);
@@ -58,23 +54,21 @@ pub async fn count(
 }
 
 /// How many pushes each of `reg_ids` was sent in `class` on `day` (absent: none).
-pub async fn sent<'e, E>(
-    db: E,
+pub async fn sent(
+    db: &sqlx::AnyPool,
     certificate_id: i64,
     reg_ids: &[String],
     class: MessageClass,
     day: i64,
-) -> StoreResult<HashMap<String, i64>>
-where
-    E: Executor<'e, Database = Any> + Copy,
-{
+) -> StoreResult<HashMap<String, i64>> {
+    let engine = Engine::of_pool(db);
     let mut out = HashMap::new();
     for chunk in reg_ids.chunks(CHUNK) {
-        let sql = format!(
-            "SELECT reg_id, sent FROM push_quota WHERE certificate_id = $1 AND day = $2 \
-             AND class = $3 AND reg_id IN ({})",
-            placeholders(4, chunk.len())
-        );
+        let sql = engine.sql(&format!(
+            "SELECT reg_id, sent FROM push_quota WHERE certificate_id = ? AND day = ? \
+             AND class = ? AND reg_id IN ({})",
+            super::params(chunk.len())
+        ));
         let mut q = sqlx::query_as::<_, (String, i64)>(&sql)
             .bind(certificate_id)
             .bind(day)

@@ -3,7 +3,7 @@
 
 use sqlx::{Any, Executor, FromRow};
 
-use super::{CHUNK, StoreError, StoreResult, placeholders};
+use super::{CHUNK, Engine, StoreError, StoreResult};
 
 /// The receipt event that says the notification reached the phone's shade.
 pub const DELIVERED: i64 = 1;
@@ -38,30 +38,28 @@ pub async fn record(
     r: &NewReceipts<'_>,
     now: i64,
 ) -> StoreResult<Vec<String>> {
-    // Six shared parameters, then one per target.
+    let engine = Engine::of(tx);
     let mut unique: Vec<&str> = r.reg_ids.iter().map(String::as_str).collect();
     unique.sort_unstable();
     unique.dedup();
     let mut fresh = Vec::new();
-    for chunk in unique.chunks(super::rows_per_statement(tx, 1).saturating_sub(6).max(1)) {
-        let values = (0..chunk.len())
-            .map(|i| format!("($1, $2, ${}, $3, $4, $5, $6)", i + 7))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
+    for chunk in unique.chunks(super::rows_per_statement(7)) {
+        let sql = engine.sql(&format!(
             "INSERT INTO push_receipts (certificate_id, message_id, reg_id, kind, bar_status, \
-             happened_at, received_at) VALUES {values} \
-             ON CONFLICT (message_id, reg_id, kind) DO NOTHING RETURNING reg_id"
-        );
-        let mut q = sqlx::query_as::<_, (String,)>(&sql)
-            .bind(r.certificate_id)
-            .bind(r.message_id)
-            .bind(r.kind)
-            .bind(r.bar_status)
-            .bind(r.happened_at)
-            .bind(now);
+             happened_at, received_at) VALUES {} \
+             ON CONFLICT (message_id, reg_id, kind) DO NOTHING RETURNING reg_id",
+            super::rows("(?, ?, ?, ?, ?, ?, ?)", chunk.len())
+        ));
+        let mut q = sqlx::query_as::<_, (String,)>(&sql);
         for reg_id in chunk {
-            q = q.bind(*reg_id);
+            q = q
+                .bind(r.certificate_id)
+                .bind(r.message_id)
+                .bind(*reg_id)
+                .bind(r.kind)
+                .bind(r.bar_status)
+                .bind(r.happened_at)
+                .bind(now);
         }
         let rows = q
             .fetch_all(&mut **tx)
@@ -80,11 +78,11 @@ pub async fn record(
         r.happened_at
     };
     for chunk in fresh.chunks(CHUNK) {
-        let sql = format!(
-            "UPDATE push_records SET {column} = $1 WHERE message_id = $2 AND certificate_id = $3 \
+        let sql = engine.sql(&format!(
+            "UPDATE push_records SET {column} = ? WHERE message_id = ? AND certificate_id = ? \
              AND {column} IS NULL AND reg_id IN ({})",
-            placeholders(4, chunk.len())
-        );
+            super::params(chunk.len())
+        ));
         let mut q = sqlx::query(&sql)
             .bind(value)
             .bind(r.message_id)

@@ -1,6 +1,6 @@
 use sqlx::{Any, Executor, FromRow};
 
-use super::{StoreError, StoreResult};
+use super::{Engine, StoreError, StoreResult};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct SandboxAppRow {
@@ -211,20 +211,20 @@ pub async fn uninstall<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// Which of `reg_ids` are installed devices of `app_id`.
-pub async fn installed_among<'e, E: Executor<'e, Database = Any>>(
-    db: E,
+pub async fn installed_among(
+    db: &sqlx::AnyPool,
     app_id: &str,
     reg_ids: &[String],
 ) -> StoreResult<Vec<String>> {
     if reg_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let placeholders: Vec<String> = (0..reg_ids.len()).map(|i| format!("${}", i + 2)).collect();
-    let sql = format!(
-        "SELECT reg_id FROM sandbox_devices WHERE app_id = $1 AND uninstalled_at IS NULL \
+    let engine = Engine::of_pool(db);
+    let sql = engine.sql(&format!(
+        "SELECT reg_id FROM sandbox_devices WHERE app_id = ? AND uninstalled_at IS NULL \
          AND reg_id IN ({})",
-        placeholders.join(", ")
-    );
+        super::params(reg_ids.len())
+    ));
     let mut q = sqlx::query_as::<_, (String,)>(&sql).bind(app_id);
     for id in reg_ids {
         q = q.bind(id);
@@ -365,30 +365,28 @@ pub async fn show_notifications(
     reg_ids: &[&str],
     n: &NotificationRow,
 ) -> StoreResult<()> {
-    // The notification's fields are $1…$7 in every row; each row adds its regId.
-    for chunk in reg_ids.chunks(super::rows_per_statement(tx, 1)) {
-        let rows = (0..chunk.len())
-            .map(|i| format!("(${}, $1, $2, $3, $4, $5, $6, $7)", i + 8))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
+    let engine = Engine::of(tx);
+    for chunk in reg_ids.chunks(super::rows_per_statement(8)) {
+        let sql = engine.sql(&format!(
             "INSERT INTO sandbox_notifications \
              (reg_id, message_id, title, description, payload, notify_id, channel_id, received_at) \
-             VALUES {rows} \
+             VALUES {} \
              ON CONFLICT (reg_id, notify_id) DO UPDATE SET message_id = excluded.message_id, \
              title = excluded.title, description = excluded.description, payload = excluded.payload, \
-             channel_id = excluded.channel_id, received_at = excluded.received_at"
-        );
-        let mut q = sqlx::query(&sql)
-            .bind(&n.message_id)
-            .bind(&n.title)
-            .bind(&n.description)
-            .bind(&n.payload)
-            .bind(n.notify_id)
-            .bind(&n.channel_id)
-            .bind(n.received_at);
+             channel_id = excluded.channel_id, received_at = excluded.received_at",
+            super::rows("(?, ?, ?, ?, ?, ?, ?, ?)", chunk.len())
+        ));
+        let mut q = sqlx::query(&sql);
         for reg_id in chunk {
-            q = q.bind(*reg_id);
+            q = q
+                .bind(*reg_id)
+                .bind(&n.message_id)
+                .bind(&n.title)
+                .bind(&n.description)
+                .bind(&n.payload)
+                .bind(n.notify_id)
+                .bind(&n.channel_id)
+                .bind(n.received_at);
         }
         q.execute(&mut **tx).await.map_err(StoreError::from_sqlx)?;
     }

@@ -2,7 +2,7 @@
 
 use sqlx::{Any, Executor, FromRow};
 
-use super::{CHUNK, StoreError, StoreResult, placeholders};
+use super::{CHUNK, Engine, StoreError, StoreResult};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct SessionRow {
@@ -212,12 +212,13 @@ pub async fn login_states(
     now: i64,
 ) -> StoreResult<std::collections::HashMap<String, LoginState>> {
     let mut out: std::collections::HashMap<String, LoginState> = Default::default();
+    let engine = Engine::of_pool(db);
     for chunk in users.chunks(CHUNK) {
-        let sql = format!(
-            "SELECT user_id, state, online_until FROM im_sessions WHERE sdkappid = $1 \
+        let sql = engine.sql(&format!(
+            "SELECT user_id, state, online_until FROM im_sessions WHERE sdkappid = ? \
              AND user_id IN ({}) ORDER BY id",
-            placeholders(2, chunk.len())
-        );
+            super::params(chunk.len())
+        ));
         let mut q = sqlx::query_as::<_, (String, String, i64)>(&sql).bind(sdkappid);
         for u in chunk {
             q = q.bind(u.as_str());
