@@ -18,6 +18,7 @@ pub mod sessions;
 pub mod tokens;
 pub mod users;
 
+use std::fmt::Write as _;
 use std::str::FromStr;
 
 use anyhow::Context;
@@ -99,15 +100,11 @@ impl Engine {
             Self::Sqlite => sql.to_owned(),
             Self::Postgres => {
                 let mut out = String::with_capacity(sql.len() + sql.len() / 2);
-                let mut n = 0;
-                for c in sql.chars() {
-                    if c == '?' {
-                        n += 1;
-                        out.push('$');
-                        out.push_str(&n.to_string());
-                    } else {
-                        out.push(c);
+                for (n, part) in sql.split('?').enumerate() {
+                    if n > 0 {
+                        write!(out, "${n}").expect("writing to a String cannot fail");
                     }
+                    out.push_str(part);
                 }
                 out
             }
