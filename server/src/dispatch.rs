@@ -8,8 +8,8 @@
 //! - **record**: a push record per device with the vendor call behind it, the accepted ones
 //!   counted in the quota ledger, and the regIds the vendor no longer knows retired, for the
 //!   whole round in one transaction and in multi-row statements, with …
-//! - **mark**: … the outbox rows done, or due again as the retry policy ([`policy`]) says,
-//!   with the attempt count stored on the row.
+//! - **mark**: … the outbox rows whose push ended taken out of the outbox, the others due
+//!   again as the retry policy ([`policy`]) says, with the attempt count stored on the row.
 //!
 //! Nothing waits inside a round: a retry is a row due later. A test push makes exactly one
 //! attempt in its request and says whether another could succeed.
@@ -450,7 +450,7 @@ impl Dispatcher {
         // Rows of a round whose recording failed stay leased, taken again when the lease ends.
         let mut tx = self.writer.begin().await?;
         self.record(&mut tx, &written, not_effective, now).await?;
-        outbox::mark_done(&mut *tx, &done).await?;
+        outbox::finish(&mut *tx, &done).await?;
         for (ids, attempts, due) in &later {
             outbox::reschedule(&mut *tx, ids, *attempts, *due).await?;
         }

@@ -27,9 +27,11 @@ pub struct Claimed {
     pub attempts: i64,
 }
 
-/// Leases up to `limit` pending rows to `owner` until `lease_until`: rows whose lease ran out
-/// (a worker that died) are taken again. On PostgreSQL several instances claim side by side
-/// (`FOR UPDATE SKIP LOCKED`); SQLite has one writer at a time, so the UPDATE is the lock.
+/// Leases up to `limit` pending rows to `owner` until `lease_until`, the earliest due first
+/// (new rows are due at 0, then by id): rows whose lease ran out (a worker that died) are taken
+/// again. The order is the one `push_outbox_due (state, lease_until)` keeps, so the claim reads
+/// `limit` index entries, not the whole backlog. On PostgreSQL several instances claim side by
+/// side (`FOR UPDATE SKIP LOCKED`); SQLite has one writer at a time, so the UPDATE is the lock.
 pub async fn claim<'e, E: Executor<'e, Database = Any>>(
     db: E,
     postgres: bool,
@@ -40,10 +42,10 @@ pub async fn claim<'e, E: Executor<'e, Database = Any>>(
 ) -> StoreResult<u64> {
     let pick = if postgres {
         "SELECT id FROM push_outbox WHERE state = 'pending' AND lease_until < $2 \
-         ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED"
+         ORDER BY lease_until, id LIMIT $4 FOR UPDATE SKIP LOCKED"
     } else {
         "SELECT id FROM push_outbox WHERE state = 'pending' AND lease_until < $2 \
-         ORDER BY id LIMIT $4"
+         ORDER BY lease_until, id LIMIT $4"
     };
     let done = sqlx::query(&format!(
         "UPDATE push_outbox SET lease_owner = $1, lease_until = $3 WHERE id IN ({pick})"
@@ -77,14 +79,13 @@ pub async fn claimed<'e, E: Executor<'e, Database = Any>>(
     .map_err(StoreError::from_sqlx)
 }
 
-pub async fn mark_done<'e, E: Executor<'e, Database = Any>>(db: E, ids: &[i64]) -> StoreResult<()> {
+/// Takes rows whose push ended out of the outbox: their push records are the history.
+pub async fn finish<'e, E: Executor<'e, Database = Any>>(db: E, ids: &[i64]) -> StoreResult<()> {
     if ids.is_empty() {
         return Ok(());
     }
     let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-    sqlx::query(&format!(
-        "UPDATE push_outbox SET state = 'done' WHERE id IN ({list})"
-    ))
+    sqlx::query(&format!("DELETE FROM push_outbox WHERE id IN ({list})"))
     .execute(db)
     .await
     .map_err(StoreError::from_sqlx)?;
