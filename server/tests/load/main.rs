@@ -125,7 +125,11 @@ async fn start_with(
             std::env::var("PUSHDESK_SITE_ROOT")
                 .unwrap_or_else(|_| format!("{}/../target/site", env!("CARGO_MANIFEST_DIR"))),
         )
-        .env("RUST_LOG", "error")
+        // `PUSHDESK_BENCH_LOG=server::dispatch=debug` shows, e.g., each outbox round's phases.
+        .env(
+            "RUST_LOG",
+            std::env::var("PUSHDESK_BENCH_LOG").unwrap_or_else(|_| "error".into()),
+        )
         // `self` stands for this server's own address.
         .envs(extra.iter().map(|(k, v)| {
             let v = if *v == "self" {
