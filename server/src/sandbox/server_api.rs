@@ -7,7 +7,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::codes::{self, Code};
 use super::faults::Fault;
@@ -353,7 +353,8 @@ async fn deliver(sb: &Sandbox, app: &SandboxAppRow, m: Validated) -> Response {
     if valid.is_empty() {
         return refuse(codes::SEND_FAILED, codes::NO_VALID_TARGETS);
     }
-    let bad: Vec<&String> = m.reg_ids.iter().filter(|r| !valid.contains(r)).collect();
+    let installed: HashSet<&String> = valid.iter().collect();
+    let bad: Vec<&String> = m.reg_ids.iter().filter(|r| !installed.contains(r)).collect();
     let now = sb.clock.now_ms();
     let day = beijing_day(now.div_euclid(1000));
     let channel = m.channel_id.as_deref();
@@ -370,13 +371,14 @@ async fn deliver(sb: &Sandbox, app: &SandboxAppRow, m: Validated) -> Response {
         }
         Vec::new()
     };
+    let over_set: HashSet<&String> = over.iter().collect();
     // A phone with the app's notifications off takes the message but shows nothing; an offline
     // phone gets it when it is back within the time to live.
     let muted = sb.receipts.muted_among(&valid);
     let offline = sb.receipts.offline_among(&valid);
     let reached: Vec<String> = valid
         .iter()
-        .filter(|r| !over.contains(r) && !offline.contains(*r))
+        .filter(|r| !over_set.contains(r) && !offline.contains(*r))
         .cloned()
         .collect();
     let showing: Vec<String> = reached
@@ -440,7 +442,7 @@ async fn deliver(sb: &Sandbox, app: &SandboxAppRow, m: Validated) -> Response {
     sb.limits
         .record_delivery(&app.app_id, &delivered, channel, day);
     // Pass-through messages wait for an offline phone too; one over the quota was dropped.
-    for reg_id in offline.iter().filter(|r| !over.contains(*r)) {
+    for reg_id in offline.iter().filter(|r| !over_set.contains(r)) {
         sb.receipts.hold(Held {
             app_id: app.app_id.clone(),
             reg_id: reg_id.clone(),
