@@ -146,6 +146,7 @@ async fn accept(
     now: i64,
     sends: &[NewSend],
 ) -> StoreResult<Vec<Result<Accepted, ImError>>> {
+    let started = std::time::Instant::now();
     let db = &pools.db;
     let mut apps: Vec<i64> = sends.iter().map(|s| s.sdkappid).collect();
     apps.sort_unstable();
@@ -242,6 +243,7 @@ async fn accept(
             })
         })
         .collect();
+    let read_in = started.elapsed();
     let mut tx = pools.writer.begin().await?;
     let mut message_ids = messages::insert_messages(&mut tx, &new_messages)
         .await?
@@ -295,6 +297,14 @@ async fn accept(
     outbox::enqueue_many(&mut tx, &pushes, now).await?;
     records::insert_records(&mut tx, &skipped, now).await?;
     tx.commit().await?;
+    tracing::debug!(
+        sends = sends.len(),
+        messages = new_messages.len(),
+        queued = pushes.len(),
+        read_ms = read_in.as_millis() as u64,
+        write_ms = (started.elapsed() - read_in).as_millis() as u64,
+        "send group"
+    );
 
     Ok(verdicts
         .into_iter()
