@@ -544,7 +544,18 @@ async fn spread(f: &Fixture, phones: &Arc<Vec<Phone>>, bases: &[String]) -> f64 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a benchmark: make bench"]
 async fn fan_out_100k_on_sqlite() {
-    let server = start(false, &[]).await;
+    fan_out_100k(false).await;
+}
+
+/// The same on PostgreSQL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark: make bench"]
+async fn fan_out_100k_on_postgres() {
+    fan_out_100k(true).await;
+}
+
+async fn fan_out_100k(postgres: bool) {
+    let server = start(postgres, &[]).await;
     let f = fixture(&server).await;
     let phones = first_phones(&f).await;
     fan_out(&f, &phones, 100_000).await;
