@@ -225,9 +225,7 @@ impl Database {
                                 .await?;
                         }
                         if sqlite && writer {
-                            sqlx::query(SQLITE_WRITER_CACHE)
-                                .execute(&mut *conn)
-                                .await?;
+                            sqlx::query(SQLITE_WRITER_CACHE).execute(&mut *conn).await?;
                         }
                         if relaxed {
                             sqlx::query("PRAGMA synchronous = NORMAL")

@@ -354,7 +354,11 @@ async fn deliver(sb: &Sandbox, app: &SandboxAppRow, m: Validated) -> Response {
         return refuse(codes::SEND_FAILED, codes::NO_VALID_TARGETS);
     }
     let installed: HashSet<&String> = valid.iter().collect();
-    let bad: Vec<&String> = m.reg_ids.iter().filter(|r| !installed.contains(r)).collect();
+    let bad: Vec<&String> = m
+        .reg_ids
+        .iter()
+        .filter(|r| !installed.contains(r))
+        .collect();
     let now = sb.clock.now_ms();
     let day = beijing_day(now.div_euclid(1000));
     let channel = m.channel_id.as_deref();

@@ -86,9 +86,9 @@ pub async fn finish<'e, E: Executor<'e, Database = Any>>(db: E, ids: &[i64]) -> 
     }
     let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
     sqlx::query(&format!("DELETE FROM push_outbox WHERE id IN ({list})"))
-    .execute(db)
-    .await
-    .map_err(StoreError::from_sqlx)?;
+        .execute(db)
+        .await
+        .map_err(StoreError::from_sqlx)?;
     Ok(())
 }
 

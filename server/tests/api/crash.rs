@@ -218,12 +218,17 @@ async fn two_instances_share_one_postgres_backlog() {
             .unwrap();
         metrics
             .lines()
-            .filter(|l| l.starts_with("pushdesk_pushes_total{") && l.contains("outcome=\"accepted\""))
+            .filter(|l| {
+                l.starts_with("pushdesk_pushes_total{") && l.contains("outcome=\"accepted\"")
+            })
             .filter_map(|l| l.rsplit(' ').next()?.parse::<i64>().ok())
             .sum::<i64>()
     };
     let before = (sent_by(a).await, sent_by(b).await);
-    assert!(before.0 > 0 && before.1 > 0, "both workers sent: {before:?}");
+    assert!(
+        before.0 > 0 && before.1 > 0,
+        "both workers sent: {before:?}"
+    );
 
     // A certificate edited on the front is what both workers send with from then on.
     let path = format!("/api/v1/apps/1400000001/certificates/{}", f.certificate_id);
