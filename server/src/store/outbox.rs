@@ -29,9 +29,10 @@ pub struct Claimed {
 
 /// Leases up to `limit` pending rows to `owner` until `lease_until`, the earliest due first
 /// (new rows are due at 0, then by id): rows whose lease ran out (a worker that died) are taken
-/// again. The order is the one `push_outbox_due (state, lease_until)` keeps, so the claim reads
-/// `limit` index entries, not the whole backlog. On PostgreSQL several instances claim side by
-/// side (`FOR UPDATE SKIP LOCKED`); SQLite has one writer at a time, so the UPDATE is the lock.
+/// again. On SQLite that is the order `push_outbox_due (state, lease_until)` keeps (an index
+/// entry ends with its row id), so the claim reads `limit` index entries, not the whole backlog.
+/// On PostgreSQL several instances claim side by side (`FOR UPDATE SKIP LOCKED`); SQLite has one
+/// writer at a time, so the UPDATE is the lock.
 pub async fn claim<'e, E: Executor<'e, Database = Any>>(
     db: E,
     postgres: bool,
