@@ -60,8 +60,9 @@ test: lint site test-tools
 
 ## Figures: push-record pages over 1,000,000 records, offline-push throughput to the sandbox, and
 ## the load generator (server/tests/load): pipeline vs the sandbox's ceiling, latency against the
-## offered rate, fan-out to 10,000 and 100,000, one instance against two on PostgreSQL, token
-## reports, console bytes and page latency, each against a baseline of the same run.
+## offered rate, fan-out to 10,000 and to 100,000 (SQLite and PostgreSQL), one instance against
+## two on PostgreSQL, token reports, console bytes and page latency, each against a baseline of
+## the same run.
 bench: build
 	bash server/benches/push_records.sh
 	python3 server/benches/offline_push.py 2000
