@@ -51,10 +51,15 @@ pub async fn receivers_of(
     let engine = Engine::of_pool(db);
     let mut out = Vec::new();
     for chunk in users.chunks(CHUNK) {
+        // Each device's login is looked up by its digest (a scalar subquery: one index probe a
+        // device). As a join, PostgreSQL hashed all of im_sessions for every chunk of 500
+        // users (42-72 ms a chunk at 100,000 logins: 17 s of reads for a send to 100,000).
         let sql = engine.sql(&format!(
-            "SELECT d.user_id, d.certificate_id, d.token, d.bad_at, s.online_until \
-             FROM device_tokens d JOIN im_sessions s ON s.token_digest = d.session_digest \
-             WHERE d.sdkappid = ? AND d.user_id IN ({}) ORDER BY d.certificate_id, d.token",
+            "SELECT user_id, certificate_id, token, bad_at, online_until FROM ( \
+             SELECT d.user_id, d.certificate_id, d.token, d.bad_at, \
+             (SELECT s.online_until FROM im_sessions s WHERE s.token_digest = d.session_digest) \
+             AS online_until FROM device_tokens d WHERE d.sdkappid = ? AND d.user_id IN ({})) r \
+             WHERE online_until IS NOT NULL ORDER BY certificate_id, token",
             super::params(chunk.len())
         ));
         let mut q = sqlx::query_as::<_, Row>(&sql).bind(sdkappid);
