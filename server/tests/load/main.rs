@@ -826,6 +826,7 @@ async fn fan_out(f: &Fixture, phones: &Arc<Vec<Phone>>, size: usize) {
         .chain(more.iter())
         .map(|p| p.user.clone())
         .collect();
+    analyze(f).await;
     let calls_before = f.metric("pushdesk_vendor_request_seconds_count").await;
     let before = f.accepted().await;
     let body = json!({"To_Account": users, "MsgRandom": 7,
@@ -855,6 +856,17 @@ async fn fan_out(f: &Fixture, phones: &Arc<Vec<Phone>>, size: usize) {
         rss_before as f64 / 1024.0,
         memory_kb(f.pid, "VmHWM") as f64 / 1024.0
     ));
+}
+
+/// Brings PostgreSQL's planner statistics up to date after the setup filled the tables, as
+/// autovacuum does in a deployment within a minute or so of a table growing: the PostgreSQL
+/// the tests use may run with autovacuum off, and then plans for 100,000 rows as for none.
+async fn analyze(f: &Fixture) {
+    if f.database_url.starts_with("postgres") {
+        use sqlx::Connection;
+        let mut conn = sqlx::AnyConnection::connect(&f.database_url).await.unwrap();
+        sqlx::query("ANALYZE").execute(&mut conn).await.unwrap();
+    }
 }
 
 /// A line of the process's `/proc/<pid>/status`, in kB (`VmRSS`: resident now, `VmHWM`: the
