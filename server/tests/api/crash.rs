@@ -121,6 +121,8 @@ async fn killed_mid_dispatch_and_restarted_delivers_every_push_once(engine: Engi
     // Started again: it takes back what it held and sends it.
     let _process = start(&url, &dir, port, &[]).await;
     wait_until_all_sent(&app).await;
+    let (left, _) = count(&app, "SELECT COUNT(*), CAST(0 AS BIGINT) FROM push_outbox").await;
+    assert_eq!(left, 0, "a push that ended leaves the outbox");
     // On the phones: every (phone, text) once. Counted from what MiPush delivered, which a
     // second send of the same push would raise even where the phone replaces a notification.
     let (delivered_calls, delivered) = count(
