@@ -103,14 +103,19 @@ async fn killed_mid_dispatch_and_restarted_delivers_every_push_once(engine: Engi
         }
     }
 
-    // The first call is answered and recorded; others are on the wire: kill -9.
+    // Calls answered and recorded, and none delivered but not yet recorded (the worker's two
+    // lanes record at different times); the next calls are on the wire: kill -9.
     eventually(
-        "a vendor call answered",
+        "a vendor call answered and every answered call recorded",
         Duration::from_secs(30),
         || async {
             let sql =
                 "SELECT COUNT(*), CAST(0 AS BIGINT) FROM push_records WHERE outcome = 'accepted'";
-            (count(&app, sql).await.0 > 0).then_some(())
+            let recorded = count(&app, sql).await.0;
+            let sql = "SELECT CAST(COALESCE(SUM(delivered), 0) AS BIGINT), CAST(0 AS BIGINT) \
+                       FROM sandbox_messages";
+            let delivered = count(&app, sql).await.0;
+            (recorded > 0 && recorded == delivered).then_some(())
         },
     )
     .await;
