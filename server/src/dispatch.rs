@@ -42,10 +42,9 @@ use crate::store::outbox::{self, Claimed};
 use crate::store::push::{self as records, NewRecord, NewRequest};
 use crate::store::quota;
 
-/// Outbox rows one round claims: one vendor call's worth, so that an instance holds two calls'
-/// worth at a time (one round in each of its [`LANES`]), several instances share a backlog, and
-/// a round ends well within its lease.
-const CLAIM_ROWS: i64 = 1000;
+/// Outbox rows one round claims: two vendor calls' worth, so that several instances share a
+/// backlog and a round ends well within its lease.
+const CLAIM_ROWS: i64 = 2000;
 
 /// How long a claimed row stays this worker's: a worker that dies gives its rows back when
 /// the lease runs out.
@@ -54,10 +53,11 @@ const LEASE_SECS: i64 = 60;
 /// Vendor calls one round keeps in flight at once.
 const PARALLEL_CALLS: usize = 16;
 
-/// Rounds a worker runs side by side, each lane claiming under its own name: while one lane
-/// records its round, the other claims and waits on the vendor, so the vendor's latency and
-/// the database's writes overlap instead of taking turns.
-const LANES: usize = 2;
+/// Rounds a worker runs side by side, each lane claiming under its own name. One for now: with
+/// two (one recording while the other calls; the 100,000 fan-out 12.7 -> 10.9 s on SQLite), the
+/// lanes' concurrent claims on PostgreSQL split batches of identical content into more vendor
+/// calls than the tests allow, and a kill could catch a call delivered but not yet recorded.
+const LANES: usize = 1;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DispatchError {
