@@ -297,6 +297,11 @@ async fn accept(
     outbox::enqueue_many(&mut tx, &pushes, now).await?;
     records::insert_records(&mut tx, &skipped, now).await?;
     tx.commit().await?;
+    // Before the worker's first claim of what was queued; the send is committed whatever this
+    // says.
+    if let Err(e) = outbox::refresh_statistics(db, pushes.len()).await {
+        tracing::warn!(error = %e, "refreshing the outbox's statistics");
+    }
     tracing::debug!(
         sends = sends.len(),
         messages = new_messages.len(),

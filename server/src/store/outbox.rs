@@ -1,7 +1,7 @@
 //! The offline-push outbox: one row per device to push, written in its message's transaction,
 //! leased by a worker, due again as the retry policy says.
 
-use sqlx::{Any, Executor, FromRow};
+use sqlx::{Any, AnyPool, Executor, FromRow};
 
 use super::{Engine, StoreError, StoreResult};
 
@@ -44,13 +44,15 @@ pub async fn claim<'e, E: Executor<'e, Database = Any>>(
 ) -> StoreResult<u64> {
     let sql = if postgres {
         // The pick is a CTE, which PostgreSQL runs once whatever its statistics say (a CTE
-        // with FOR UPDATE is never folded into the query). Written as `IN (subquery)`, a claim
-        // on a 100,000-row backlog was still running after two minutes once the outbox had
-        // been analyzed while it was empty.
-        "WITH picked AS (SELECT id FROM push_outbox WHERE state = 'pending' AND lease_until < $2 \
+        // with FOR UPDATE is never folded into the query), and the rows it locked are updated
+        // by their physical address (a TID scan, the one plan for `ctid = ANY`). Statistics
+        // from a quiet moment say the outbox is empty; then PostgreSQL joined the picked ids
+        // to the table as a nested loop over every row (100,000 x 1,000 comparisons: 17 s a
+        // claim, seen with auto_explain), and an `IN (subquery)` ran for minutes.
+        "WITH picked AS (SELECT ctid FROM push_outbox WHERE state = 'pending' AND lease_until < $2 \
          ORDER BY lease_until, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
-         UPDATE push_outbox o SET lease_owner = $1, lease_until = $3 FROM picked \
-         WHERE o.id = picked.id"
+         UPDATE push_outbox SET lease_owner = $1, lease_until = $3 \
+         WHERE ctid = ANY(ARRAY(SELECT ctid FROM picked))"
     } else {
         "UPDATE push_outbox SET lease_owner = $1, lease_until = $3 WHERE id IN (\
          SELECT id FROM push_outbox WHERE state = 'pending' AND lease_until < $2 \
@@ -180,6 +182,39 @@ pub async fn enqueue_many(
                 .bind(now);
         }
         q.execute(&mut **tx).await.map_err(StoreError::from_sqlx)?;
+    }
+    Ok(())
+}
+
+/// Rows a send must queue before [`refresh_statistics`] looks at all.
+const LARGE_SEND: usize = 1000;
+
+/// PostgreSQL plans each statement by the tables' statistics, which autovacuum refreshes about
+/// a minute after a tenth of a table changed (and never where it is off). A fan-out can turn an
+/// outbox analyzed empty into 100,000 rows at once; planned for the empty table, the worker's
+/// read of its claim joined them as nested loops over every row (10 s a round, seen with
+/// auto_explain). So autovacuum's rule is applied at once, to the tables the worker reads: each
+/// is analyzed when the `added` rows are more than a tenth of what its statistics count.
+/// Nothing to do on SQLite, whose planner reads the indexes, not row counts.
+pub async fn refresh_statistics(db: &AnyPool, added: usize) -> StoreResult<()> {
+    if Engine::of_pool(db) == Engine::Sqlite || added < LARGE_SEND {
+        return Ok(());
+    }
+    for table in ["push_outbox", "im_messages"] {
+        // -1 until the table was first analyzed.
+        let (counted,): (f64,) = sqlx::query_as(&format!(
+            "SELECT CAST(GREATEST(reltuples, 0) AS DOUBLE PRECISION) FROM pg_class \
+             WHERE oid = '{table}'::regclass"
+        ))
+        .fetch_one(db)
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        if added as f64 > counted / 10.0 {
+            sqlx::query(&format!("ANALYZE {table}"))
+                .execute(db)
+                .await
+                .map_err(StoreError::from_sqlx)?;
+        }
     }
     Ok(())
 }
