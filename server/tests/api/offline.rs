@@ -612,3 +612,45 @@ on_both_engines! {
         fail(&v4(&app, &f, "openim/sendmsg", big).await, 93000);
     }
 }
+
+/// PostgreSQL plans the worker's claims by the tables' statistics. Analyzed at a quiet moment,
+/// they say the outbox is empty, and a claim of a 100,000-row backlog planned so was a nested
+/// loop over every row. A send that queues more than a tenth of what they count (and at least
+/// 1,000 rows) analyzes the outbox and the messages before the worker claims.
+#[tokio::test]
+async fn a_large_send_brings_the_outbox_statistics_up_to_date_on_postgres() {
+    use sqlx::Connection;
+    let app = crate::support::spawn_app_with(
+        crate::support::Engine::Postgres,
+        &[
+            ("PUSHDESK_CERT_ACTIVATION_DELAY", "0"),
+            ("PUSHDESK_BATCHSEND_MAX", "1500"),
+        ],
+    )
+    .await;
+    let (f, users) = offline_users(&app, 1500).await;
+    let mut db = sqlx::AnyConnection::connect(&app.database_url)
+        .await
+        .unwrap();
+    sqlx::query("ANALYZE push_outbox, im_messages")
+        .execute(&mut db)
+        .await
+        .unwrap();
+    let counted = "SELECT CAST(o.reltuples AS BIGINT), CAST(m.reltuples AS BIGINT) \
+                   FROM pg_class o, pg_class m \
+                   WHERE o.relname = 'push_outbox' AND m.relname = 'im_messages'";
+    assert_eq!(count(&app, counted).await, (0, 0), "analyzed while empty");
+
+    // A send of 20 leaves the statistics be.
+    let mut body = text_msg("x", "to a few", 8101);
+    body["To_Account"] = json!(users[..20]);
+    ok(&v4(&app, &f, "openim/batchsendmsg", body).await);
+    assert_eq!(count(&app, counted).await, (0, 0));
+
+    let mut body = text_msg("x", "to all 1,500", 8102);
+    body["To_Account"] = json!(users);
+    ok(&v4(&app, &f, "openim/batchsendmsg", body).await);
+    assert_eq!(count(&app, counted).await, (1520, 1520));
+    let (_, delivered) = drained_deliveries(&app, 1520).await;
+    assert_eq!(delivered, 1520);
+}
