@@ -103,8 +103,8 @@ async fn killed_mid_dispatch_and_restarted_delivers_every_push_once(engine: Engi
         }
     }
 
-    // Calls answered and recorded, and none delivered but not yet recorded (the worker's two
-    // lanes record at different times); the next calls are on the wire: kill -9.
+    // Calls answered and recorded, and none delivered but not yet recorded (on PostgreSQL the
+    // worker's two lanes record at different times); the next calls are on the wire: kill -9.
     eventually(
         "a vendor call answered and every answered call recorded",
         Duration::from_secs(30),
