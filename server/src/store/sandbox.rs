@@ -219,18 +219,24 @@ pub async fn installed_among(
     if reg_ids.is_empty() {
         return Ok(Vec::new());
     }
+    // Found by regId alone, the app and install checked here: given `app_id = ?` as well,
+    // SQLite searched the app's index and read every device of the app for each call (124 ms
+    // a call at 100,000 devices) instead of probing the primary key once per regId.
     let engine = Engine::of_pool(db);
     let sql = engine.sql(&format!(
-        "SELECT reg_id FROM sandbox_devices WHERE app_id = ? AND uninstalled_at IS NULL \
-         AND reg_id IN ({})",
+        "SELECT reg_id, app_id, uninstalled_at FROM sandbox_devices WHERE reg_id IN ({})",
         super::params(reg_ids.len())
     ));
-    let mut q = sqlx::query_as::<_, (String,)>(&sql).bind(app_id);
+    let mut q = sqlx::query_as::<_, (String, String, Option<i64>)>(&sql);
     for id in reg_ids {
         q = q.bind(id);
     }
     let rows = q.fetch_all(db).await.map_err(StoreError::from_sqlx)?;
-    Ok(rows.into_iter().map(|(r,)| r).collect())
+    Ok(rows
+        .into_iter()
+        .filter(|(_, app, uninstalled_at)| app == app_id && uninstalled_at.is_none())
+        .map(|(reg_id, _, _)| reg_id)
+        .collect())
 }
 
 pub async fn insert_message<'e, E: Executor<'e, Database = Any>>(
