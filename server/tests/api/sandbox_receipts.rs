@@ -107,11 +107,12 @@ on_both_engines! {
     async fn the_faults_endpoint_delays_and_drops_receipts(app) {
         let f = im_fixture(&app, 1, Some("im_message")).await;
         let reg = &f.reg_ids[0];
-        faults(&app, &f, json!({"receipts_delay_ms": 5000})).await;
+        // Ten minutes: on a slow machine a few seconds can pass before the first flush.
+        faults(&app, &f, json!({"receipts_delay_ms": 600_000})).await;
         let (late, _) = test_push(&app, &f, reg).await;
         assert_eq!(flush(&app).await["pending"], 1, "not due yet");
         assert_eq!(record(&app, late).await["record"]["delivered_at"], Value::Null);
-        app.clock.advance(6);
+        app.clock.advance(601);
         assert_eq!(flush(&app).await["pending"], 0);
         assert!(record(&app, late).await["record"]["delivered_at"].as_i64().is_some());
         faults(&app, &f, json!({"drop_receipts_next": 1})).await;
