@@ -384,9 +384,9 @@ on_both_engines! {
     async fn the_policy_retries_5xx_and_timeouts_and_the_phone_shows_one_notification(app) {
         let sb = sandbox_app(&app, "com.example.im").await;
         let reg = phone(&app, &sb.package, &sb.app_id, &sb.app_key).await;
-        let c = client(&app, Duration::from_millis(500));
+        let c = client(&app, Duration::from_millis(1500));
         let secret = AppSecret::new(sb.secret.clone());
-        let res = app.put(&format!("/sandbox/mipush/apps/{}/faults", sb.app_id), json!({"fail_next": 2, "hang_next": 1, "hang_ms": 2000})).await;
+        let res = app.put(&format!("/sandbox/mipush/apps/{}/faults", sb.app_id), json!({"fail_next": 2, "hang_next": 1, "hang_ms": 6000})).await;
         assert_eq!(res.status(), StatusCode::OK);
         let mut n = Notification::new("com.example.im", "a new message", "hello");
         n.notify_id = Some(1);

@@ -484,11 +484,12 @@ on_both_engines! {
         assert!(metrics.lines().any(|l| l.starts_with("pushdesk_vendor_attempts_retried_total{vendor=\"xiaomi\",reason=\"http_503\"}")), "{metrics}");
     }
 
-    #[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "0", "PUSHDESK_MIPUSH_TIMEOUT_MS" = "400")]
+    #[env("PUSHDESK_CERT_ACTIVATION_DELAY" = "0", "PUSHDESK_MIPUSH_TIMEOUT_MS" = "1200")]
     async fn vendor_timeouts_are_retried_and_deliver_each_push_once(app) {
         let (f, users) = offline_users(&app, 10).await;
-        // MiPush hangs on the next 3 calls (past the 400 ms timeout), then answers again.
-        inject_faults(&app, json!({"hang_next": 3, "hang_ms": 3000})).await;
+        // MiPush hangs on the next 3 calls (past the 1.2 s timeout, which leaves a slow machine
+        // room for the answering call), then answers again.
+        inject_faults(&app, json!({"hang_next": 3, "hang_ms": 6000})).await;
         let mut body = text_msg("x", "through the timeouts", 9101);
         body["To_Account"] = json!(users);
         ok(&v4(&app, &f, "openim/batchsendmsg", body).await);
